@@ -1,0 +1,55 @@
+#!/bin/bash
+# Usage: ci/host-deps.sh [all | <triple|board|debarch>...] [--lint]
+# Installs the host (amd64) Debian packages needed to cross-build and cross-test the
+# given targets (default: all). Idempotent: only packages that dpkg-query does not
+# report as installed are installed; apt-get update runs at most once, with retries.
+# --lint adds shellcheck. Needs root (or sudo).
+set -euo pipefail
+# shellcheck source=ci/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+targets=() lint=0
+for a in "$@"; do
+    case $a in
+        --lint) lint=1 ;;
+        all) mapfile -t -O "${#targets[@]}" targets < <(all_targets) ;;
+        -h|--help) sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) targets+=("$a") ;;
+    esac
+done
+[ "${#targets[@]}" -gt 0 ] || mapfile -t targets < <(all_targets)
+
+# Debian's rustc-web/cargo-web 1.96 is the toolchain with per-arch std packages
+# (libstd-rust-web-dev) and the std source for -Zbuild-std (rust-web-src).
+# clang/libclang-dev: bindgen. python3.11: pyo3 for the native build of the tests.
+pkgs=(rustc-web cargo-web qemu-user-static clang libclang-dev python3.11 binutils dpkg-dev)
+for t in "${targets[@]}"; do
+    load_target "$t"
+    pkgs+=("gcc-$GNU_TRIPLE" "binutils-$GNU_TRIPLE" "libc6-dev-$DEB_ARCH-cross")
+    [ "$STD_SOURCE" = build-std ] && pkgs+=(rust-web-src)
+done
+[ "$lint" = 1 ] && pkgs+=(shellcheck)
+mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$st" = installed ] || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+    log "host packages: all ${#pkgs[@]} present"
+    exit 0
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} by hand"
+    SUDO=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+log "host packages missing: ${missing[*]}"
+retry "${SUDO[@]}" apt-get update -q ||
+    die "apt-get update failed $CDPY_RETRIES times: check the mirrors in /etc/apt/sources.list.d (see output above)"
+retry "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+    die "apt-get install failed $CDPY_RETRIES times for: ${missing[*]} (see apt's error above)"
+log "host packages: installed ${#missing[@]}"

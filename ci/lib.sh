@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# Shared helpers for sysroot/ and ci/: repo and cache paths, logging, retries with
+# backoff, step timing, and loading a target (targets/*.env) or board (boards/*.toml).
+# Source it; it defines functions and variables only.
+
+CDPY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CDPY_CACHE=${CDPY_CACHE:-$CDPY_ROOT/.cache}
+# Cross builds get their own target dir so they neither fight the native build for
+# cargo's lock nor mix Debian rustc 1.96 artifacts with rustup's.
+CDPY_TARGET_DIR=${CDPY_TARGET_DIR:-$CDPY_ROOT/target/cross}
+CDPY_JOBS=${CDPY_JOBS:-1}
+CDPY_RETRIES=${CDPY_RETRIES:-3}
+CDPY_RETRY_DELAY=${CDPY_RETRY_DELAY:-5}
+# The Debian toolchain that has target std packages (rustc-web / cargo-web).
+CDPY_RUSTC=${CDPY_RUSTC:-/usr/bin/rustc}
+CDPY_CARGO=${CDPY_CARGO:-/usr/bin/cargo}
+export CDPY_ROOT CDPY_CACHE
+
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
+log() { printf '==> %s\n' "$*" >&2; }
+
+# retry CMD...: run CMD up to CDPY_RETRIES times, doubling the pause each time.
+retry() {
+    local n=1 delay=$CDPY_RETRY_DELAY rc
+    while :; do
+        rc=0
+        "$@" || rc=$?
+        [ "$rc" -eq 0 ] && return 0
+        if [ "$n" -ge "$CDPY_RETRIES" ]; then
+            return "$rc"
+        fi
+        warn "attempt $n/$CDPY_RETRIES failed (exit $rc): $*; retrying in ${delay}s"
+        sleep "$delay"
+        delay=$((delay * 2))
+        n=$((n + 1))
+    done
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+fmt_ms() { printf '%d.%01ds' $(($1 / 1000)) $((($1 % 1000) / 100)); }
+
+# step LABEL CMD...: run CMD, record its wall time under LABEL (see print_steps).
+CDPY_STEPS=()
+step() {
+    local label=$1 t0 rc=0
+    shift
+    log "$label"
+    t0=$(now_ms)
+    "$@" || rc=$?
+    CDPY_STEPS+=("$(printf '%-44s %8s  %s' "$label" "$(fmt_ms $(($(now_ms) - t0)))" \
+        "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED ($rc)")")")
+    return "$rc"
+}
+print_steps() {
+    [ "${#CDPY_STEPS[@]}" -gt 0 ] || return 0
+    printf '\n%-44s %8s  %s\n' "step" "wall" "result"
+    printf '%s\n' "${CDPY_STEPS[@]}"
+}
+
+# Sets TARGET_FILE and the variables it defines (RUST_TRIPLE, DEB_ARCH, ...).
+# Accepts a Rust triple, a Debian arch (armhf, ...) or a board name.
+# For a board also sets BOARD_NAME, BOARD_TARGET_CPU, BOARD_TARGET_FEATURES,
+# BOARD_MAX_PLUGIN_BYTES, BOARD_FLASH_BYTES, BOARD_RAM_BYTES, BOARD_FILE.
+# shellcheck disable=SC2034  # the variables are used by the scripts that source this
+load_target() {
+    local arg=$1 f
+    BOARD_NAME='' BOARD_FILE='' BOARD_TARGET_CPU='' BOARD_TARGET_FEATURES=''
+    BOARD_MAX_PLUGIN_BYTES='' BOARD_FLASH_BYTES='' BOARD_RAM_BYTES=''
+    if [ -f "$CDPY_ROOT/boards/$arg.toml" ]; then
+        BOARD_FILE=$CDPY_ROOT/boards/$arg.toml
+        eval "$(board_field "$BOARD_FILE" shell)"
+        arg=$BOARD_TARGET
+    fi
+    if [ -f "$CDPY_ROOT/targets/$arg.env" ]; then
+        TARGET_FILE=$CDPY_ROOT/targets/$arg.env
+    else
+        TARGET_FILE=''
+        for f in "$CDPY_ROOT"/targets/*.env; do
+            if grep -qx "DEB_ARCH=$arg" "$f"; then TARGET_FILE=$f; break; fi
+        done
+        [ -n "$TARGET_FILE" ] || die "unknown target or board '$arg' (see targets/*.env, boards/*.toml)"
+    fi
+    # shellcheck source=/dev/null
+    . "$TARGET_FILE"
+    : "${RUST_TRIPLE:?}" "${DEB_ARCH:?}" "${GNU_TRIPLE:?}" "${STD_SOURCE:?}" "${QEMU:?}" "${POINTER_WIDTH:?}"
+    SYSROOT=$CDPY_CACHE/sysroot/$DEB_ARCH
+    MULTIARCH_LIB=$SYSROOT/usr/lib/$GNU_TRIPLE
+    BUILD_NAME=${BOARD_NAME:-$RUST_TRIPLE}
+}
+
+# board_field FILE shell: prints shell assignments for a board file (needs python3 >= 3.11).
+board_field() {
+    python3 - "$1" <<'PY'
+import shlex, sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    b = tomllib.load(f)
+budget = b.get("budget", {})
+vals = {
+    "BOARD_NAME": b["name"],
+    "BOARD_TARGET": b["target"],
+    "BOARD_TARGET_CPU": b.get("target_cpu", ""),
+    "BOARD_TARGET_FEATURES": b.get("target_features", ""),
+    "BOARD_MAX_PLUGIN_BYTES": budget.get("max_plugin_bytes", ""),
+    "BOARD_FLASH_BYTES": budget.get("flash_bytes", ""),
+    "BOARD_RAM_BYTES": budget.get("ram_bytes", ""),
+}
+for k, v in vals.items():
+    print(f"{k}={shlex.quote(str(v))}")
+PY
+}
+
+# board_conf FILE: prints the board's collectd.conf snippet.
+board_conf() {
+    python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["collectd_conf"])' "$1"
+}
+
+# all_targets: every Rust triple with a targets/*.env file.
+all_targets() {
+    local f
+    for f in "$CDPY_ROOT"/targets/*.env; do basename "$f" .env; done
+}
+
+# all_boards: every board name with a boards/*.toml file.
+all_boards() {
+    local f
+    for f in "$CDPY_ROOT"/boards/*.toml; do basename "$f" .toml; done
+}

@@ -1,0 +1,527 @@
+//! The thin safe layer over collectd's C API (`ffi`): the `Host` implementation
+//! the Python module talks to, a view of collectd's config tree, and the
+//! `extern "C"` shims collectd calls. Every shim catches panics, logs them and
+//! returns an error status; none lets a panic cross into C.
+use crate::ffi;
+use crate::host::{DispatchError, Host, Kind, Received};
+use crate::meta::{MetaPool, MetaValue};
+use crate::module::registry::{self, Callback};
+use crate::values::{DsTypes, Value, ValueList, MAX_VALUES};
+use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ptr;
+
+/// collectd as the module's host.
+pub struct Collectd;
+
+pub static COLLECTD: Collectd = Collectd;
+
+/// Logs through collectd without going through Python.
+pub fn log(level: i32, msg: &CStr) {
+    // SAFETY: "%s" with one valid NUL-terminated argument matches plugin_log's
+    // printf contract; collectd copies the text before returning.
+    unsafe { ffi::plugin_log(level, c"%s".as_ptr(), msg.as_ptr()) }
+}
+
+/// Runs a shim body, turning a panic into a logged error and `on_panic`.
+pub fn guard<R>(what: &str, on_panic: R, f: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(_) => {
+            let mut line = crate::module::py::Line::new();
+            line.push_str("python plugin: internal error (panic) in ")
+                .push_str(what)
+                .push_str("; the call was aborted.");
+            log(crate::host::LOG_ERR, line.as_cstr());
+            on_panic
+        }
+    }
+}
+
+fn hostname() -> Option<&'static CStr> {
+    // SAFETY: hostname_g is a `char *` data symbol of the daemon; reading the
+    // pointer value is always fine, it is NULL until the config is read and then
+    // points to a string that lives until exit.
+    let p = unsafe { ptr::addr_of!(ffi::hostname_g).read() };
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL hostname_g is a valid C string for the daemon's life.
+        Some(unsafe { CStr::from_ptr(p) })
+    }
+}
+
+fn copy_name(dst: &mut [c_char; 128], src: &[u8]) {
+    let n = src.len().min(127);
+    for (d, s) in dst.iter_mut().zip(&src[..n]) {
+        *d = *s as c_char;
+    }
+    dst[n] = 0;
+}
+
+fn c_name(field: &[c_char; 128]) -> &CStr {
+    // SAFETY: a [c_char; 128] has the same size and alignment as [u8; 128].
+    let bytes: &[u8; 128] = unsafe { &*(field as *const [c_char; 128]).cast::<[u8; 128]>() };
+    CStr::from_bytes_until_nul(bytes).unwrap_or_default()
+}
+
+/// Owns a `meta_data_t` built from a staged pool; destroyed on drop.
+struct CMeta(*mut ffi::meta_data_t);
+
+impl CMeta {
+    fn build(pool: &MetaPool) -> CMeta {
+        if pool.is_empty() {
+            return CMeta(ptr::null_mut());
+        }
+        // SAFETY: meta_data_create returns a fresh object or NULL; the add
+        // functions copy key and string value; all pointers are NUL-terminated.
+        unsafe {
+            let md = ffi::meta_data_create();
+            if md.is_null() {
+                return CMeta(md);
+            }
+            for (k, v) in pool.iter() {
+                let k = k.as_ptr();
+                match v {
+                    MetaValue::String(s) => ffi::meta_data_add_string(md, k, s.as_ptr()),
+                    MetaValue::Signed(i) => ffi::meta_data_add_signed_int(md, k, i),
+                    MetaValue::Unsigned(u) => ffi::meta_data_add_unsigned_int(md, k, u),
+                    MetaValue::Double(d) => ffi::meta_data_add_double(md, k, d),
+                    MetaValue::Boolean(b) => ffi::meta_data_add_boolean(md, k, b),
+                };
+            }
+            CMeta(md)
+        }
+    }
+}
+
+impl Drop for CMeta {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: created by meta_data_create above and not shared (collectd
+            // clones the value list on dispatch).
+            unsafe { ffi::meta_data_destroy(self.0) }
+        }
+    }
+}
+
+/// Fills a C value list from ours; `values` must outlive the result's use.
+fn to_c(
+    vl: &ValueList,
+    values: &mut [ffi::value_t; MAX_VALUES],
+    meta: &CMeta,
+) -> Result<ffi::value_list_t, DispatchError> {
+    // SAFETY: value_list_t is plain data (pointers, integers, char arrays); all
+    // zero is its documented initial state (VALUE_LIST_INIT).
+    let mut c: ffi::value_list_t = unsafe { core::mem::zeroed() };
+    for (slot, v) in values.iter_mut().zip(vl.values.iter()) {
+        *slot = match *v {
+            Value::Counter(x) => ffi::value_t { counter: x },
+            Value::Gauge(x) => ffi::value_t { gauge: x },
+            Value::Derive(x) => ffi::value_t { derive: x },
+            Value::Absolute(x) => ffi::value_t { absolute: x },
+        };
+    }
+    c.values = values.as_mut_ptr();
+    c.values_len = vl.values.len() as _;
+    c.time = vl.time;
+    c.interval = vl.interval;
+    if vl.host.is_empty() {
+        let h = hostname().ok_or(DispatchError::NoHostname)?;
+        copy_name(&mut c.host, h.to_bytes());
+    } else {
+        copy_name(&mut c.host, vl.host.as_bytes());
+    }
+    if vl.plugin.is_empty() {
+        copy_name(&mut c.plugin, b"python");
+    } else {
+        copy_name(&mut c.plugin, vl.plugin.as_bytes());
+    }
+    copy_name(&mut c.plugin_instance, vl.plugin_instance.as_bytes());
+    copy_name(&mut c.type_, vl.type_.as_bytes());
+    copy_name(&mut c.type_instance, vl.type_instance.as_bytes());
+    c.meta = meta.0;
+    Ok(c)
+}
+
+fn user_data(cb: Box<Callback>) -> ffi::user_data_t {
+    ffi::user_data_t {
+        data: Box::into_raw(cb).cast(),
+        free_func: Some(free_callback),
+    }
+}
+
+impl Host for Collectd {
+    fn log(&self, level: i32, msg: &CStr) {
+        log(level, msg)
+    }
+
+    fn ds_types(&self, type_: &CStr) -> Option<DsTypes> {
+        // SAFETY: plugin_get_ds takes a C string and returns NULL or a data set
+        // owned by collectd that is never freed while plugins run.
+        let ds = unsafe { ffi::plugin_get_ds(type_.as_ptr()).as_ref() }?;
+        let mut out = DsTypes {
+            count: ds.ds_num as usize,
+            types: heapless::Vec::new(),
+        };
+        for i in 0..out.count.min(MAX_VALUES) {
+            // SAFETY: `ds.ds` points to `ds_num` data sources.
+            let t = unsafe { (*ds.ds.add(i)).type_ };
+            let _ = out.types.push(t);
+        }
+        Some(out)
+    }
+
+    fn dispatch_values(&self, vl: &ValueList) -> Result<(), DispatchError> {
+        // SAFETY: value_t is a plain union of 8-byte numbers; zero is valid.
+        let mut values: [ffi::value_t; MAX_VALUES] = unsafe { core::mem::zeroed() };
+        let meta = CMeta::build(&vl.meta);
+        let c = to_c(vl, &mut values, &meta)?;
+        // SAFETY: `c` is a complete value list whose pointers (values, meta) stay
+        // valid for the call; collectd copies what it keeps.
+        match unsafe { ffi::plugin_dispatch_values(&c) } {
+            0 => Ok(()),
+            _ => Err(DispatchError::Failed),
+        }
+    }
+
+    fn write_values(&self, destination: &CStr, vl: &ValueList) -> Result<(), DispatchError> {
+        // SAFETY: as in dispatch_values.
+        let mut values: [ffi::value_t; MAX_VALUES] = unsafe { core::mem::zeroed() };
+        let meta = CMeta::build(&vl.meta);
+        let c = to_c(vl, &mut values, &meta)?;
+        // SAFETY: as in dispatch_values; a NULL data set makes collectd look it up.
+        match unsafe { ffi::plugin_write(destination.as_ptr(), ptr::null(), &c) } {
+            0 => Ok(()),
+            _ => Err(DispatchError::Failed),
+        }
+    }
+
+    fn register(
+        &self,
+        kind: Kind,
+        id: &CStr,
+        interval: u64,
+        cb: Box<Callback>,
+    ) -> Result<(), Box<Callback>> {
+        let ud = user_data(cb);
+        let name = id.as_ptr();
+        // SAFETY: collectd copies the name and the user_data_t struct; it owns
+        // `ud.data` from now on and frees it with `free_callback` — except a
+        // rejected read registration, which leaves it to us (plugin.c).
+        unsafe {
+            match kind {
+                Kind::Read => {
+                    let st = ffi::plugin_register_complex_read(
+                        c"python".as_ptr(),
+                        name,
+                        Some(read_shim),
+                        interval,
+                        &ud,
+                    );
+                    if st != 0 {
+                        return Err(Box::from_raw(ud.data.cast::<Callback>()));
+                    }
+                }
+                Kind::Write => {
+                    ffi::plugin_register_write(name, Some(write_shim), &ud);
+                }
+                Kind::Log => {
+                    ffi::plugin_register_log(name, Some(log_shim), &ud);
+                }
+                Kind::Notification | Kind::Flush => {
+                    return Err(Box::from_raw(ud.data.cast::<Callback>()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn unregister(&self, kind: Kind, id: &CStr) -> bool {
+        let name = id.as_ptr();
+        // SAFETY: the unregister functions only read the C string.
+        let st = unsafe {
+            match kind {
+                Kind::Read => ffi::plugin_unregister_read(name),
+                Kind::Write => ffi::plugin_unregister_write(name),
+                Kind::Log => ffi::plugin_unregister_log(name),
+                Kind::Notification => ffi::plugin_unregister_notification(name),
+                Kind::Flush => ffi::plugin_unregister_flush(name),
+            }
+        };
+        st == 0
+    }
+}
+
+/// A value list as collectd passes it to write callbacks.
+struct CReceived<'a> {
+    ds: &'a ffi::data_set_t,
+    vl: &'a ffi::value_list_t,
+}
+
+impl Received for CReceived<'_> {
+    fn host(&self) -> &CStr {
+        c_name(&self.vl.host)
+    }
+    fn plugin(&self) -> &CStr {
+        c_name(&self.vl.plugin)
+    }
+    fn plugin_instance(&self) -> &CStr {
+        c_name(&self.vl.plugin_instance)
+    }
+    fn type_(&self) -> &CStr {
+        c_name(&self.vl.type_)
+    }
+    fn type_instance(&self) -> &CStr {
+        c_name(&self.vl.type_instance)
+    }
+    fn time(&self) -> u64 {
+        self.vl.time
+    }
+    fn interval(&self) -> u64 {
+        self.vl.interval
+    }
+    fn len(&self) -> usize {
+        self.vl.values_len as usize
+    }
+    fn value(&self, i: usize) -> Result<Value, i32> {
+        if i >= self.ds.ds_num as usize || i >= self.len() {
+            return Err(-1);
+        }
+        // SAFETY: i < ds_num and i < values_len (checked above); both arrays are
+        // owned by collectd for the duration of the write callback.
+        let (t, v) = unsafe { ((*self.ds.ds.add(i)).type_, *self.vl.values.add(i)) };
+        // SAFETY: the data set's source type says which union member is live.
+        unsafe {
+            match t as u32 {
+                ffi::DS_TYPE_COUNTER => Ok(Value::Counter(v.counter)),
+                ffi::DS_TYPE_GAUGE => Ok(Value::Gauge(v.gauge)),
+                ffi::DS_TYPE_DERIVE => Ok(Value::Derive(v.derive)),
+                ffi::DS_TYPE_ABSOLUTE => Ok(Value::Absolute(v.absolute)),
+                _ => Err(t),
+            }
+        }
+    }
+    fn for_each_meta(&self, f: &mut dyn FnMut(&CStr, MetaValue<'_>)) {
+        let md = self.vl.meta;
+        if md.is_null() {
+            return;
+        }
+        let mut table: *mut *mut c_char = ptr::null_mut();
+        // SAFETY: meta_data_toc allocates `table` with `n` strdup'ed keys which we
+        // free; each typed getter reads one entry (strings are strdup'ed too).
+        unsafe {
+            let n = ffi::meta_data_toc(md, &mut table);
+            for i in 0..n.max(0) as usize {
+                let key = *table.add(i);
+                let k = CStr::from_ptr(key);
+                match ffi::meta_data_type(md, key) as u32 {
+                    ffi::MD_TYPE_STRING => {
+                        let mut s: *mut c_char = ptr::null_mut();
+                        if ffi::meta_data_get_string(md, key, &mut s) == 0 && !s.is_null() {
+                            f(k, MetaValue::String(CStr::from_ptr(s)));
+                            libc::free(s.cast());
+                        }
+                    }
+                    ffi::MD_TYPE_SIGNED_INT => {
+                        let mut v = 0i64;
+                        if ffi::meta_data_get_signed_int(md, key, &mut v) == 0 {
+                            f(k, MetaValue::Signed(v));
+                        }
+                    }
+                    ffi::MD_TYPE_UNSIGNED_INT => {
+                        let mut v = 0u64;
+                        if ffi::meta_data_get_unsigned_int(md, key, &mut v) == 0 {
+                            f(k, MetaValue::Unsigned(v));
+                        }
+                    }
+                    ffi::MD_TYPE_DOUBLE => {
+                        let mut v = 0f64;
+                        if ffi::meta_data_get_double(md, key, &mut v) == 0 {
+                            f(k, MetaValue::Double(v));
+                        }
+                    }
+                    ffi::MD_TYPE_BOOLEAN => {
+                        let mut v = false;
+                        if ffi::meta_data_get_boolean(md, key, &mut v) == 0 {
+                            f(k, MetaValue::Boolean(v));
+                        }
+                    }
+                    _ => {}
+                }
+                libc::free(key.cast());
+            }
+            if !table.is_null() {
+                libc::free(table.cast());
+            }
+        }
+    }
+}
+
+// ---- collectd's config tree ------------------------------------------------
+
+/// One value of a config item.
+pub enum ConfigValue<'a> {
+    String(&'a CStr),
+    Number(f64),
+    Boolean(bool),
+}
+
+/// A borrowed `oconfig_item_t`.
+#[derive(Clone, Copy)]
+pub struct ConfigItem<'a>(&'a ffi::oconfig_item_t);
+
+impl<'a> ConfigItem<'a> {
+    pub fn key(&self) -> &'a CStr {
+        if self.0.key.is_null() {
+            return c"";
+        }
+        // SAFETY: liboconfig keys are NUL-terminated strings owned by the tree.
+        unsafe { CStr::from_ptr(self.0.key) }
+    }
+    pub fn values(&self) -> impl Iterator<Item = ConfigValue<'a>> + 'a {
+        let item = self.0;
+        (0..item.values_num.max(0) as usize).map(move |i| {
+            // SAFETY: `values` has `values_num` entries; the union member read is
+            // the one named by `type_`.
+            unsafe {
+                let v = &*item.values.add(i);
+                match v.type_ as u32 {
+                    ffi::OCONFIG_TYPE_STRING => {
+                        ConfigValue::String(CStr::from_ptr(v.value.string))
+                    }
+                    ffi::OCONFIG_TYPE_NUMBER => ConfigValue::Number(v.value.number),
+                    _ => ConfigValue::Boolean(v.value.boolean != 0),
+                }
+            }
+        })
+    }
+    pub fn children(&self) -> impl Iterator<Item = ConfigItem<'a>> + 'a {
+        let item = self.0;
+        (0..item.children_num.max(0) as usize).map(move |i| {
+            // SAFETY: `children` has `children_num` entries owned by the tree.
+            ConfigItem(unsafe { &*item.children.add(i) })
+        })
+    }
+    /// `cf_util_get_boolean`: collectd's own parsing and error messages.
+    pub fn get_boolean(&self) -> Option<bool> {
+        let mut b = false;
+        // SAFETY: the item is valid; cf_util_get_boolean only reads it.
+        let st = unsafe { ffi::cf_util_get_boolean(self.0 as *const _ as *mut _, &mut b) };
+        (st == 0).then_some(b)
+    }
+    /// `cf_util_get_string`, copied into `out` (None on error; logged by collectd).
+    pub fn get_string<R>(&self, f: impl FnOnce(&CStr) -> R) -> Option<R> {
+        let mut s: *mut c_char = ptr::null_mut();
+        // SAFETY: on success cf_util_get_string stores a malloc'ed copy we free.
+        unsafe {
+            if ffi::cf_util_get_string(self.0 as *const _ as *mut _, &mut s) != 0 || s.is_null() {
+                return None;
+            }
+            let r = f(CStr::from_ptr(s));
+            libc::free(s.cast());
+            Some(r)
+        }
+    }
+}
+
+// ---- shims collectd calls ------------------------------------------------
+
+extern "C" fn config_shim(ci: *mut ffi::oconfig_item_t) -> c_int {
+    guard("config", 1, || {
+        // SAFETY: collectd passes a valid tree for the duration of the call.
+        match unsafe { ci.as_ref() } {
+            Some(ci) => crate::config::configure(ConfigItem(ci)),
+            None => 1,
+        }
+    })
+}
+
+extern "C" fn init_shim() -> c_int {
+    guard("init", 0, || {
+        if crate::interpreter::never_started() {
+            log(
+                crate::host::LOG_WARNING,
+                c"python: Plugin loaded but not configured.",
+            );
+            // SAFETY: plain call with a static C string.
+            unsafe { ffi::plugin_unregister_shutdown(c"python".as_ptr()) };
+            return 0;
+        }
+        crate::config::init_phase();
+        0
+    })
+}
+
+extern "C" fn shutdown_shim() -> c_int {
+    guard("shutdown", 0, || {
+        registry::shutdown();
+        0
+    })
+}
+
+extern "C" fn read_shim(ud: *mut ffi::user_data_t) -> c_int {
+    guard("read callback", 1, || {
+        // SAFETY: collectd passes back the user_data_t we registered; `data` is a
+        // live Box<Callback> until free_callback runs.
+        match unsafe { ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()) } {
+            Some(cb) => registry::call_read(cb),
+            None => 1,
+        }
+    })
+}
+
+extern "C" fn write_shim(
+    ds: *const ffi::data_set_t,
+    vl: *const ffi::value_list_t,
+    ud: *mut ffi::user_data_t,
+) -> c_int {
+    guard("write callback", 0, || {
+        // SAFETY: as in read_shim; ds and vl are valid for the call.
+        unsafe {
+            let (Some(cb), Some(ds), Some(vl)) = (
+                ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()),
+                ds.as_ref(),
+                vl.as_ref(),
+            ) else {
+                return 0;
+            };
+            registry::call_write(cb, &CReceived { ds, vl })
+        }
+    })
+}
+
+extern "C" fn log_shim(severity: c_int, msg: *const c_char, ud: *mut ffi::user_data_t) {
+    // A panic here cannot be logged through collectd (we are its logger): drop it.
+    let _ = std::panic::catch_unwind(|| {
+        // SAFETY: as in read_shim; `msg` is a NUL-terminated message.
+        unsafe {
+            if let (Some(cb), false) = (
+                ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()),
+                msg.is_null(),
+            ) {
+                registry::call_log(cb, severity, CStr::from_ptr(msg));
+            }
+        }
+    });
+}
+
+unsafe extern "C" fn free_callback(p: *mut c_void) {
+    guard("callback release", (), || {
+        if !p.is_null() {
+            // SAFETY: `p` came from Box::into_raw in user_data() and collectd
+            // frees each user data exactly once.
+            drop(unsafe { Box::from_raw(p.cast::<Callback>()) });
+        }
+    })
+}
+
+/// B-LIFE-01: register config, init and shutdown under the name "python".
+pub fn module_register() {
+    crate::host::install(&COLLECTD);
+    // SAFETY: static names and valid function pointers; collectd copies the names.
+    unsafe {
+        ffi::plugin_register_complex_config(c"python".as_ptr(), Some(config_shim));
+        ffi::plugin_register_init(c"python".as_ptr(), Some(init_shim));
+        ffi::plugin_register_shutdown(c"python".as_ptr(), Some(shutdown_shim));
+    }
+}

@@ -1,0 +1,206 @@
+//! CPython's lifecycle inside collectd: start-up from the first config block
+//! (B-INIT), the GIL / thread-state policy (B-THR), and finalization once the
+//! last callback is gone (B-SHUT).
+//!
+//! Thread states: unlike the C plugin (which creates and destroys a thread
+//! state around every callback, B-THR-03), each collectd thread that enters
+//! Python keeps one thread state for its whole life. `threading.local` data
+//! therefore survives between callbacks, and a callback costs a GIL hand-over
+//! instead of a thread-state allocation.
+use crate::module;
+use crate::module::py::{text_from_c, Owned};
+use core::cell::Cell;
+use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicPtr, Ordering};
+use pyo3_ffi::*;
+
+/// Python is initialised and not yet finalized.
+static ALIVE: AtomicBool = AtomicBool::new(false);
+/// The plugin's shutdown callback ran (C: `cpy_shutdown_triggered`).
+static SHUTDOWN_TRIGGERED: AtomicBool = AtomicBool::new(false);
+/// Live callbacks of every kind (C: `cpy_num_callbacks`); finalization happens
+/// when it drops to zero after shutdown was triggered.
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+/// The main thread's state, saved when init released the GIL.
+static MAIN_STATE: AtomicPtr<PyThreadState> = AtomicPtr::new(core::ptr::null_mut());
+
+thread_local! {
+    /// This thread owns a long-lived Python thread state (see module docs).
+    static KEPT: Cell<bool> = const { Cell::new(false) };
+}
+
+pub fn is_alive() -> bool {
+    ALIVE.load(Ordering::Acquire)
+}
+
+/// Starts the interpreter (B-INIT-01..07). Called with no GIL, from the main
+/// thread, on the first `<Plugin python>` block. On success this thread holds
+/// the GIL until [`release_after_config`] (B-INIT-08).
+pub fn start() -> Result<(), ()> {
+    // SAFETY: Python is not initialised yet; AppendInittab must precede Py_Initialize.
+    unsafe {
+        PyImport_AppendInittab(c"collectd".as_ptr(), Some(module::init_module));
+    }
+    make_libpython_global();
+    // B-INIT-02: SIG_DFL while CPython installs its SIGINT handler, then restore
+    // the previous disposition (collectd installs its own later).
+    // SAFETY: plain sigaction calls on valid, zeroed structs.
+    unsafe {
+        let mut old: libc::sigaction = core::mem::zeroed();
+        let mut dfl: libc::sigaction = core::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        libc::sigaction(libc::SIGINT, &dfl, &mut old);
+        Py_Initialize();
+        libc::sigaction(libc::SIGINT, &old, core::ptr::null_mut());
+    }
+    ALIVE.store(true, Ordering::Release);
+    KEPT.with(|k| k.set(true));
+    // SAFETY: Python is initialised and this thread holds the GIL.
+    unsafe { finish_start() }
+}
+
+/// # Safety
+/// GIL held, right after Py_Initialize.
+unsafe fn finish_start() -> Result<(), ()> {
+    // SAFETY: GIL held; every pointer is checked before use.
+    unsafe {
+        if module::create_types().is_err() {
+            return Err(());
+        }
+        let Some(sys) = Owned::new(PyImport_ImportModule(c"sys".as_ptr())) else {
+            module::errors::log_exception(b"python initialization");
+            return Err(());
+        };
+        let Some(path) = Owned::new(PyObject_GetAttrString(sys.as_ptr(), c"path".as_ptr())) else {
+            module::errors::log_exception(b"python initialization");
+            return Err(());
+        };
+        // B-INIT-03: sys.argv == [''], and the '' that SetArgv prepends to
+        // sys.path is removed again.
+        let mut arg0: [libc::wchar_t; 1] = [0];
+        let mut argv: [*mut libc::wchar_t; 1] = [arg0.as_mut_ptr()];
+        #[allow(deprecated)]
+        PySys_SetArgv(1, argv.as_mut_ptr());
+        PyList_SetSlice(path.as_ptr(), 0, 1, core::ptr::null_mut());
+        crate::config::set_sys_path(path);
+        let Some(m) = Owned::new(PyImport_ImportModule(c"collectd".as_ptr())) else {
+            module::errors::log_exception(b"python initialization");
+            return Err(());
+        };
+        module::populate(m.as_ptr());
+    }
+    Ok(())
+}
+
+/// collectd loads plugins with RTLD_LOCAL unless `Globals true` (or the name is
+/// "python"); extension modules such as `_ctypes` need libpython's symbols
+/// globally, so re-open libpython with RTLD_GLOBAL ourselves.
+fn make_libpython_global() {
+    // SAFETY: dladdr only reads the address of a function in libpython; dlopen with
+    // RTLD_NOLOAD just promotes the already-loaded library to global scope.
+    unsafe {
+        let mut info: libc::Dl_info = core::mem::zeroed();
+        let addr = Py_Initialize as *const libc::c_void;
+        if libc::dladdr(addr, &mut info) != 0 && !info.dli_fname.is_null() {
+            libc::dlopen(
+                info.dli_fname,
+                libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_GLOBAL,
+            );
+        }
+    }
+}
+
+/// Init phase, non-interactive (B-THR-02): the main thread drops the GIL it has
+/// held since start-up, keeping its thread state.
+pub fn release_after_config() {
+    if !is_alive() || !MAIN_STATE.load(Ordering::Acquire).is_null() {
+        return;
+    }
+    // SAFETY: the main thread holds the GIL since start() (B-INIT-08).
+    let st = unsafe { PyEval_SaveThread() };
+    MAIN_STATE.store(st, Ordering::Release);
+}
+
+/// Runs `f` holding the GIL, from any thread. `None` if Python is not running.
+pub fn with_gil<R>(f: impl FnOnce() -> R) -> Option<R> {
+    if !is_alive() {
+        return None;
+    }
+    if !KEPT.with(Cell::get) {
+        // First entry of this thread: create its thread state once and keep it
+        // (gilstate counter stays >= 1, so Release never deletes it).
+        // SAFETY: Python is initialised; PyGILState_Check tells whether this thread
+        // already holds the GIL, in which case it already has a bound state.
+        unsafe {
+            if PyGILState_Check() == 0 {
+                PyGILState_Ensure();
+                PyEval_SaveThread();
+            }
+        }
+        KEPT.with(|k| k.set(true));
+    }
+    // SAFETY: Python is initialised; Ensure/Release pair up below.
+    let g = unsafe { PyGILState_Ensure() };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    if is_alive() {
+        // SAFETY: matches the Ensure above; skipped when `f` finalized Python.
+        unsafe { PyGILState_Release(g) };
+    }
+    match r {
+        Ok(r) => Some(r),
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
+
+/// A callback of any kind came into existence.
+pub fn callback_created() {
+    LIVE.fetch_add(1, Ordering::AcqRel);
+}
+
+/// A callback was released (GIL held). Finalizes Python when it was the last
+/// one after shutdown (B-SHUT-01 step 6).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn callback_released() {
+    let left = LIVE.fetch_sub(1, Ordering::AcqRel) - 1;
+    if left == 0 && SHUTDOWN_TRIGGERED.load(Ordering::Acquire) {
+        // SAFETY: GIL held per contract.
+        unsafe { finalize() };
+    }
+}
+
+/// Marks shutdown and finalizes if no callback is left (B-SHUT-01 step 5).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn shutdown_triggered() {
+    SHUTDOWN_TRIGGERED.store(true, Ordering::Release);
+    if LIVE.load(Ordering::Acquire) == 0 {
+        // SAFETY: GIL held per contract.
+        unsafe { finalize() };
+    }
+}
+
+/// # Safety
+/// GIL held (it is never released again).
+unsafe fn finalize() {
+    if ALIVE.swap(false, Ordering::AcqRel) {
+        crate::config::forget_globals();
+        // SAFETY: GIL held; Python stays unusable afterwards (ALIVE is false).
+        unsafe { Py_Finalize() };
+    }
+}
+
+/// B-LIFE-03: `LoadPlugin python` without a `<Plugin python>` block.
+pub fn never_started() -> bool {
+    !is_alive() && MAIN_STATE.load(Ordering::Acquire).is_null()
+}
+
+/// Decodes C text into a Python object (GIL held). Re-exported for the daemon.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn py_text(b: &[u8]) -> *mut PyObject {
+    // SAFETY: forwarded contract.
+    unsafe { text_from_c(b) }
+}

@@ -1,0 +1,193 @@
+//! `collectd.Config` (B-CONF): the tree handed to config callbacks, its
+//! members, constructor and (deliberately quirky) repr.
+use crate::daemon::{ConfigItem, ConfigValue};
+use crate::module::py::{text_from_c, Owned};
+use core::ffi::{c_char, c_int, c_void, CStr};
+use core::mem::offset_of;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use pyo3_ffi::*;
+
+#[repr(C)]
+pub struct Config {
+    pub ob_base: PyObject,
+    pub parent: *mut PyObject,
+    pub key: *mut PyObject,
+    pub values: *mut PyObject,
+    pub children: *mut PyObject,
+}
+
+pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
+
+pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mut PyObject) -> *mut PyObject {
+    // SAFETY: CPython slot, GIL held; tp_alloc zero-fills the instance.
+    unsafe {
+        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
+        alloc(t, 0)
+    }
+}
+
+pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> c_int {
+    let mut key: *mut PyObject = core::ptr::null_mut();
+    let mut parent: *mut PyObject = core::ptr::null_mut();
+    let mut values: *mut PyObject = core::ptr::null_mut();
+    let mut children: *mut PyObject = core::ptr::null_mut();
+    let mut kw = [
+        c"key".as_ptr() as *mut c_char,
+        c"parent".as_ptr() as *mut c_char,
+        c"values".as_ptr() as *mut c_char,
+        c"children".as_ptr() as *mut c_char,
+        core::ptr::null_mut(),
+    ];
+    // SAFETY: CPython slot with the GIL held; the format matches the outputs.
+    unsafe {
+        if PyArg_ParseTupleAndKeywords(
+            args,
+            kwds,
+            c"O|OOO".as_ptr(),
+            kw.as_mut_ptr(),
+            &mut key,
+            &mut parent,
+            &mut values,
+            &mut children,
+        ) == 0
+        {
+            return -1;
+        }
+        // B-CONF-03 (without the C plugin's refcount damage, B-BUG-09).
+        if PyUnicode_Check(key) == 0 && PyBytes_Check(key) == 0 {
+            PyErr_SetString(PyExc_TypeError, c"argument 1 must be str".as_ptr());
+            return -1;
+        }
+        let c = &mut *o.cast::<Config>();
+        let values = if values.is_null() { PyTuple_New(0) } else { Owned::borrowed(values).into_raw() };
+        let children = if children.is_null() { PyTuple_New(0) } else { Owned::borrowed(children).into_raw() };
+        Py_XDECREF(core::mem::replace(&mut c.key, Owned::borrowed(key).into_raw()));
+        if !parent.is_null() {
+            Py_XDECREF(core::mem::replace(&mut c.parent, Owned::borrowed(parent).into_raw()));
+        }
+        Py_XDECREF(core::mem::replace(&mut c.values, values));
+        Py_XDECREF(core::mem::replace(&mut c.children, children));
+        0
+    }
+}
+
+/// B-CONF-04: `repr(str(key))` + `<collectd.Config root node >` or `node >`.
+pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: CPython slot with the GIL held; `o` is a Config instance.
+    unsafe {
+        let c = &*o.cast::<Config>();
+        let Some(s) = Owned::new(PyObject_Str(c.key)) else {
+            return core::ptr::null_mut();
+        };
+        let Some(r) = Owned::new(PyObject_Repr(s.as_ptr())) else {
+            return core::ptr::null_mut();
+        };
+        let tail: &CStr = if c.parent.is_null() || c.parent == Py_None() {
+            c"<collectd.Config root node >"
+        } else {
+            c"<collectd.Config node >"
+        };
+        let Some(t) = Owned::new(PyUnicode_FromString(tail.as_ptr())) else {
+            return core::ptr::null_mut();
+        };
+        PyUnicode_Concat(r.as_ptr(), t.as_ptr())
+    }
+}
+
+pub unsafe extern "C" fn tp_traverse(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int {
+    // SAFETY: GC calls this with a valid Config instance.
+    unsafe {
+        let c = &*o.cast::<Config>();
+        for p in [c.parent, c.key, c.values, c.children, Py_TYPE(o).cast::<PyObject>()] {
+            if !p.is_null() {
+                let r = visit(p, arg);
+                if r != 0 {
+                    return r;
+                }
+            }
+        }
+        0
+    }
+}
+
+pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
+    // SAFETY: GIL held; we own the references we clear.
+    unsafe {
+        let c = &mut *o.cast::<Config>();
+        for p in [&mut c.parent, &mut c.key, &mut c.values, &mut c.children] {
+            let old = core::mem::replace(p, core::ptr::null_mut());
+            Py_XDECREF(old);
+        }
+    }
+    0
+}
+
+pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
+    // SAFETY: called once by CPython at refcount zero (GIL held).
+    unsafe {
+        let t = Py_TYPE(o);
+        PyObject_GC_UnTrack(o.cast());
+        tp_clear(o);
+        if let Some(free) = (*t).tp_free {
+            free(o.cast());
+        }
+        Py_DECREF(t.cast());
+    }
+}
+
+pub fn members() -> [PyMemberDef; 5] {
+    let m = |name: &'static CStr, code, off: usize, doc: &'static CStr| PyMemberDef {
+        name: name.as_ptr(),
+        type_code: code,
+        offset: off as Py_ssize_t,
+        flags: 0,
+        doc: doc.as_ptr(),
+    };
+    [
+        m(c"parent", _Py_T_OBJECT, offset_of!(Config, parent), c"This represents the parent of this node. On the root node\nof the config tree it will be None.\n"),
+        m(c"key", Py_T_OBJECT_EX, offset_of!(Config, key), c"This is the keyword of this item, ie the first word of any\ngiven line in the config file. It will always be a string.\n"),
+        m(c"values", Py_T_OBJECT_EX, offset_of!(Config, values), c"This is a tuple (which might be empty) of all value, ie words\nfollowing the keyword in any given line in the config file.\n\nEvery item in this tuple will be either a string or a float or a bool,\ndepending on the contents of the configuration file.\n"),
+        m(c"children", Py_T_OBJECT_EX, offset_of!(Config, children), c"This is a tuple of child nodes. For most nodes this will be\nempty. If this node represents a block instead of a single line of the config\nfile it will contain all nodes in this block.\n"),
+        PyMemberDef::default(),
+    ]
+}
+
+pub const DOC: &CStr = c"This represents a piece of collectd's config file.\nIt is passed to scripts with config callbacks (see \"register_config\")\nand is of little use if created somewhere else.\n\nIt has no methods beyond the bare minimum and only exists for its\ndata members";
+
+/// B-CONF-10: builds the Python tree for a config item (new reference).
+///
+/// # Safety
+/// GIL held; `parent` a Config or NULL (root: parent None).
+pub unsafe fn from_item(item: ConfigItem<'_>, parent: *mut PyObject) -> Option<Owned> {
+    // SAFETY: GIL held per contract; each new reference is owned.
+    unsafe {
+        let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
+        let node = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        let c = &mut *node.as_ptr().cast::<Config>();
+        c.key = text_from_c(item.key().to_bytes());
+        c.parent = if parent.is_null() { Py_None() } else { parent };
+        Py_INCREF(c.parent);
+        let nvals = item.values().count();
+        let values = Owned::new(PyTuple_New(nvals as Py_ssize_t))?;
+        for (i, v) in item.values().enumerate() {
+            let o = match v {
+                ConfigValue::String(s) => text_from_c(s.to_bytes()),
+                ConfigValue::Number(n) => PyFloat_FromDouble(n),
+                ConfigValue::Boolean(b) => PyBool_FromLong(b as _),
+            };
+            if o.is_null() {
+                return None;
+            }
+            PyTuple_SET_ITEM(values.as_ptr(), i as Py_ssize_t, o);
+        }
+        c.values = values.into_raw();
+        let nchild = item.children().count();
+        let children = Owned::new(PyTuple_New(nchild as Py_ssize_t))?;
+        for (i, ch) in item.children().enumerate() {
+            let n = from_item(ch, node.as_ptr())?;
+            PyTuple_SET_ITEM(children.as_ptr(), i as Py_ssize_t, n.into_raw());
+        }
+        c.children = children.into_raw();
+        Some(node)
+    }
+}

@@ -1,0 +1,114 @@
+//! `collectd.CollectdError` and the exception logger every callback uses
+//! (B-EXC): one summary line, then the traceback when LogTraces is on.
+use crate::host::{LOG_ERR, LOG_WARNING};
+use crate::module::py::{as_text, log_released, Line, Owned};
+use core::sync::atomic::{AtomicPtr, Ordering};
+use pyo3_ffi::*;
+
+static COLLECTD_ERROR: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
+
+const DOC: &CStr = c"Basic exception for collectd Python scripts.\n\nThrowing this exception will not cause a stacktrace to be logged, \neven if LogTraces is enabled in the config.";
+use core::ffi::CStr;
+
+/// Creates `collectd.CollectdError` (B-INIT-05). Returns a new reference.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn create_collectd_error() -> *mut PyObject {
+    // SAFETY: GIL held per contract; NULL results are checked.
+    unsafe {
+        let e = PyErr_NewExceptionWithDoc(
+            c"collectd.CollectdError".as_ptr(),
+            DOC.as_ptr(),
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+        );
+        if !e.is_null() {
+            Py_INCREF(e);
+            COLLECTD_ERROR.store(e, Ordering::Release);
+        }
+        e
+    }
+}
+
+/// Logs and clears the pending Python exception with `context` (B-EXC-01..06).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn log_exception(context: &[u8]) {
+    // SAFETY: GIL held per contract; every object is checked before use and
+    // released through `Owned`.
+    unsafe {
+        let mut t = core::ptr::null_mut();
+        let mut v = core::ptr::null_mut();
+        let mut tb = core::ptr::null_mut();
+        PyErr_Fetch(&mut t, &mut v, &mut tb);
+        PyErr_NormalizeException(&mut t, &mut v, &mut tb);
+        let (Some(t), v, tb) = (Owned::new(t), Owned::new(v), Owned::new(tb)) else {
+            return;
+        };
+        let ce = COLLECTD_ERROR.load(Ordering::Acquire);
+        let vptr = v.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
+        let collectd_error = !ce.is_null()
+            && PyErr_GivenExceptionMatches(if vptr.is_null() { t.as_ptr() } else { vptr }, ce) != 0;
+
+        let tn = Owned::new(PyObject_GetAttrString(t.as_ptr(), c"__name__".as_ptr()));
+        let type_name = tn.as_ref().and_then(|o| as_text(o.as_ptr()));
+        let m = Owned::new(PyObject_Str(vptr));
+        let message = m.as_ref().and_then(|o| as_text(o.as_ptr()));
+        let str_failed = message.is_none();
+
+        let mut l = Line::new();
+        if collectd_error {
+            l.push(type_name.unwrap_or(b"NamelessException"))
+                .push_str(" in ")
+                .push(context)
+                .push_str(": ")
+                .push(message.unwrap_or(b"N/A"));
+            log_released(LOG_WARNING, &mut l);
+        } else {
+            l.push_str("Unhandled python exception in ")
+                .push(context)
+                .push_str(": ")
+                .push(type_name.unwrap_or(b"NamelessException"))
+                .push_str(": ")
+                .push(message.unwrap_or(b"N/A"));
+            log_released(LOG_ERR, &mut l);
+        }
+        drop((m, tn));
+        let fmt = crate::config::format_exception();
+        if fmt.is_null() || tb.is_none() || collectd_error || str_failed {
+            PyErr_Clear();
+            return;
+        }
+        PyErr_Clear();
+        let tbp = tb.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
+        let list = Owned::new(PyObject_CallFunctionObjArgs(
+            fmt,
+            t.as_ptr(),
+            if vptr.is_null() { Py_None() } else { vptr },
+            tbp,
+            core::ptr::null_mut::<PyObject>(),
+        ));
+        if let Some(list) = list {
+            let n = PyObject_Length(list.as_ptr());
+            for i in 0..n.max(0) {
+                let item = Owned::new(PySequence_GetItem(list.as_ptr(), i));
+                let Some(text) = item.as_ref().and_then(|o| as_text(o.as_ptr())) else {
+                    PyErr_Clear();
+                    continue;
+                };
+                let text = text.strip_suffix(b"\n").unwrap_or(text);
+                let mut l = Line::new();
+                l.push(text);
+                log_released(LOG_ERR, &mut l);
+            }
+        }
+        PyErr_Clear();
+    }
+}
+
+/// The `CollectdError` type (borrowed; NULL before start-up).
+pub fn collectd_error() -> *mut PyObject {
+    COLLECTD_ERROR.load(Ordering::Acquire)
+}

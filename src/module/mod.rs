@@ -1,0 +1,367 @@
+//! The `collectd` Python module (collectd-python(5)): its functions,
+//! constants and types. Built on the raw CPython API so argument errors,
+//! attribute semantics and type names match the C plugin exactly.
+pub mod config;
+pub mod errors;
+pub mod plugindata;
+pub mod py;
+pub mod registry;
+pub mod signed;
+pub mod values;
+
+use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
+use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CStr};
+use core::sync::atomic::{AtomicPtr, Ordering};
+use py::{allow_threads, ArgStr};
+use pyo3_ffi::*;
+use registry::ListKind;
+
+const MODULE_DOC: &CStr = c"The python interface to collectd";
+
+const LOG_DOC: &CStr = c"This function sends a string to all logging plugins.";
+const UNREGISTER_DOC: &CStr = c"Unregisters a callback. This function needs exactly one parameter either\nthe function to unregister or the callback identifier to unregister.";
+const REG_LOG_DOC: &CStr = c"register_log(callback[, data][, name]) -> identifier\n\nRegister a callback function for log messages.\n\n'callback' is a callable object that will be called every time something\n    is logged.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with two or three parameters:\nseverity: An integer that should be compared to the LOG_ constants.\nmessage: The text to be logged.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
+const REG_INIT_DOC: &CStr = c"register_init(callback[, data][, name]) -> identifier\n\nRegister a callback function that will be executed once after the config.\nfile has been read, all plugins heve been loaded and the collectd has\nforked into the background.\n\n'callback' is a callable object that will be executed.\n'data' is an optional object that will be passed back to the callback\n    function when it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called without parameters, except for\ndata if it was supplied.";
+const REG_CONFIG_DOC: &CStr = c"register_config(callback[, data][, name]) -> identifier\n\nRegister a callback function for config file entries.\n'callback' is a callable object that will be called for every config block.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with one or two parameters:\nconfig: A Config object.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
+const REG_READ_DOC: &CStr = c"register_read(callback[, interval][, data][, name]) -> identifier\n\nRegister a callback function for reading data. It will just be called\nin a fixed interval to signal that it's time to dispatch new values.\n'callback' is a callable object that will be called every time something\n    is logged.\n'interval' is the number of seconds between between calls to the callback\n    function. Full float precision is supported here.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called without parameters, except for\ndata if it was supplied.";
+const REG_WRITE_DOC: &CStr = c"register_write(callback[, data][, name]) -> identifier\n\nRegister a callback function to receive values dispatched by other plugins.\n'callback' is a callable object that will be called every time a value\n    is dispatched.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with one or two parameters:\nvalues: A Values object which is a copy of the dispatched values.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
+const REG_SHUTDOWN_DOC: &CStr = c"register_shutdown(callback[, data][, name]) -> identifier\n\nRegister a callback function for collectd shutdown.\n'callback' is a callable object that will be called once collectd is\n    shutting down.\n'data' is an optional object that will be passed back to the callback\n    function if it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with no parameters except for\n    data if it was supplied.";
+
+macro_rules! kw_fn {
+    ($name:ident, $body:expr) => {
+        unsafe extern "C" fn $name(
+            _m: *mut PyObject,
+            args: *mut PyObject,
+            kwds: *mut PyObject,
+        ) -> *mut PyObject {
+            // SAFETY: CPython calls module functions with the GIL held and valid
+            // argument objects.
+            unsafe { $body(args, kwds) }
+        }
+    };
+}
+
+kw_fn!(register_config, |a, k| registry::register_list(ListKind::Config, a, k));
+kw_fn!(register_init, |a, k| registry::register_list(ListKind::Init, a, k));
+kw_fn!(register_shutdown, |a, k| registry::register_list(ListKind::Shutdown, a, k));
+kw_fn!(register_read, |a, k| registry::register_host(Kind::Read, a, k));
+kw_fn!(register_write, |a, k| registry::register_host(Kind::Write, a, k));
+kw_fn!(register_log, |a, k| registry::register_host(Kind::Log, a, k));
+
+macro_rules! o_fn {
+    ($name:ident, $body:expr) => {
+        unsafe extern "C" fn $name(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
+            // SAFETY: METH_O functions get one borrowed argument with the GIL held.
+            unsafe { $body(arg) }
+        }
+    };
+}
+
+o_fn!(unregister_config, |a| registry::unregister_list(ListKind::Config, a));
+o_fn!(unregister_init, |a| registry::unregister_list(ListKind::Init, a));
+o_fn!(unregister_shutdown, |a| registry::unregister_list(ListKind::Shutdown, a));
+o_fn!(unregister_read, |a| registry::unregister_host(Kind::Read, a));
+o_fn!(unregister_write, |a| registry::unregister_host(Kind::Write, a));
+o_fn!(unregister_log, |a| registry::unregister_host(Kind::Log, a));
+
+/// B-LOG-01/02: `et`-parsed text, logged literally with the GIL released.
+unsafe fn log_at(level: i32, args: *mut PyObject) -> *mut PyObject {
+    let mut text = ArgStr::none();
+    // SAFETY: GIL held (module function); the format matches the outputs.
+    unsafe {
+        if PyArg_ParseTuple(args, c"et".as_ptr(), core::ptr::null::<c_char>(), &mut text.0) == 0 {
+            return core::ptr::null_mut();
+        }
+        if let Some(t) = text.get() {
+            allow_threads(|| host().log(level, t));
+        }
+        Py_INCREF(Py_None());
+        Py_None()
+    }
+}
+
+macro_rules! log_fn {
+    ($name:ident, $level:expr) => {
+        unsafe extern "C" fn $name(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+            // SAFETY: METH_VARARGS function called by CPython with the GIL held.
+            unsafe { log_at($level, args) }
+        }
+    };
+}
+
+log_fn!(log_error, LOG_ERR);
+log_fn!(log_warning, LOG_WARNING);
+log_fn!(log_notice, LOG_NOTICE);
+log_fn!(log_info, LOG_INFO);
+log_fn!(log_debug, LOG_DEBUG);
+
+fn method(name: &'static CStr, f: PyCFunction, flags: c_int, doc: &'static CStr) -> PyMethodDef {
+    PyMethodDef {
+        ml_name: name.as_ptr(),
+        ml_meth: PyMethodDefPointer { PyCFunction: f },
+        ml_flags: flags,
+        ml_doc: doc.as_ptr(),
+    }
+}
+
+fn kw_method(name: &'static CStr, f: PyCFunctionWithKeywords, doc: &'static CStr) -> PyMethodDef {
+    PyMethodDef {
+        ml_name: name.as_ptr(),
+        ml_meth: PyMethodDefPointer {
+            PyCFunctionWithKeywords: f,
+        },
+        ml_flags: METH_VARARGS | METH_KEYWORDS,
+        ml_doc: doc.as_ptr(),
+    }
+}
+
+fn module_methods() -> &'static mut [PyMethodDef] {
+    let v = vec![
+        method(c"debug", log_debug, METH_VARARGS, LOG_DOC),
+        method(c"info", log_info, METH_VARARGS, LOG_DOC),
+        method(c"notice", log_notice, METH_VARARGS, LOG_DOC),
+        method(c"warning", log_warning, METH_VARARGS, LOG_DOC),
+        method(c"error", log_error, METH_VARARGS, LOG_DOC),
+        kw_method(c"register_log", register_log, REG_LOG_DOC),
+        kw_method(c"register_init", register_init, REG_INIT_DOC),
+        kw_method(c"register_config", register_config, REG_CONFIG_DOC),
+        kw_method(c"register_read", register_read, REG_READ_DOC),
+        kw_method(c"register_write", register_write, REG_WRITE_DOC),
+        kw_method(c"register_shutdown", register_shutdown, REG_SHUTDOWN_DOC),
+        method(c"unregister_log", unregister_log, METH_O, UNREGISTER_DOC),
+        method(c"unregister_init", unregister_init, METH_O, UNREGISTER_DOC),
+        method(c"unregister_config", unregister_config, METH_O, UNREGISTER_DOC),
+        method(c"unregister_read", unregister_read, METH_O, UNREGISTER_DOC),
+        method(c"unregister_write", unregister_write, METH_O, UNREGISTER_DOC),
+        method(c"unregister_shutdown", unregister_shutdown, METH_O, UNREGISTER_DOC),
+        PyMethodDef::zeroed(),
+    ];
+    // Lives for the life of the process (CPython keeps pointers into it).
+    Box::leak(v.into_boxed_slice())
+}
+
+static MODULE_DEF: AtomicPtr<PyModuleDef> = AtomicPtr::new(core::ptr::null_mut());
+
+/// `PyInit_collectd`: a single-phase module (m_size -1) with functions only;
+/// types and constants are added by [`populate`] after import (B-INIT-07/09).
+pub extern "C" fn init_module() -> *mut PyObject {
+    let mut def = MODULE_DEF.load(Ordering::Acquire);
+    if def.is_null() {
+        def = Box::leak(Box::new(PyModuleDef {
+            m_base: PyModuleDef_HEAD_INIT,
+            m_name: c"collectd".as_ptr(),
+            m_doc: MODULE_DOC.as_ptr(),
+            m_size: -1,
+            m_methods: module_methods().as_mut_ptr(),
+            m_slots: core::ptr::null_mut(),
+            m_traverse: None,
+            m_clear: None,
+            m_free: None,
+        }));
+        MODULE_DEF.store(def, Ordering::Release);
+    }
+    // SAFETY: called by CPython's import machinery with the GIL held; `def` is
+    // leaked and therefore valid for the life of the process.
+    unsafe { PyModule_Create2(def, PYTHON_API_VERSION) }
+}
+
+/// Builds a heap type from slots (leaked: types live as long as Python).
+///
+/// # Safety
+/// GIL held.
+unsafe fn make_type(
+    name: &'static CStr,
+    basicsize: usize,
+    flags: c_ulong,
+    base: *mut PyObject,
+    slots: Vec<PyType_Slot>,
+) -> *mut PyObject {
+    let mut slots = slots;
+    slots.push(PyType_Slot {
+        slot: 0,
+        pfunc: core::ptr::null_mut(),
+    });
+    let slots = Box::leak(slots.into_boxed_slice());
+    let spec = Box::leak(Box::new(PyType_Spec {
+        name: name.as_ptr(),
+        basicsize: basicsize as c_int,
+        itemsize: 0,
+        flags: flags as c_uint,
+        slots: slots.as_mut_ptr(),
+    }));
+    // SAFETY: GIL held per contract; spec and slot arrays are 'static.
+    unsafe {
+        let bases = if base.is_null() {
+            core::ptr::null_mut()
+        } else {
+            PyTuple_Pack(1, base)
+        };
+        let t = PyType_FromSpecWithBases(spec, bases);
+        Py_XDECREF(bases);
+        t
+    }
+}
+
+fn slot(slot: c_int, p: *mut c_void) -> PyType_Slot {
+    PyType_Slot { slot, pfunc: p }
+}
+
+fn leak<T>(v: Vec<T>) -> *mut c_void {
+    Box::leak(v.into_boxed_slice()).as_mut_ptr().cast()
+}
+
+/// Creates the types (B-INIT-04 order). Logs and fails like the C plugin.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn create_types() -> Result<(), ()> {
+    use plugindata as pd;
+    let base = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
+    let gc = base | Py_TPFLAGS_HAVE_GC;
+    // SAFETY: GIL held per contract; every slot function has the signature its
+    // slot number requires.
+    unsafe {
+        let fail = |what: &[u8]| {
+            let mut ctx: heapless::Vec<u8, 64> = heapless::Vec::new();
+            let _ = ctx.extend_from_slice(b"python initialization: ");
+            let _ = ctx.extend_from_slice(what);
+            errors::log_exception(&ctx);
+        };
+        let t = make_type(
+            c"collectd.Config",
+            core::mem::size_of::<config::Config>(),
+            gc,
+            core::ptr::null_mut(),
+            vec![
+                slot(Py_tp_new, config::tp_new as *mut c_void),
+                slot(Py_tp_init, config::tp_init as *mut c_void),
+                slot(Py_tp_repr, config::tp_repr as *mut c_void),
+                slot(Py_tp_traverse, config::tp_traverse as *mut c_void),
+                slot(Py_tp_clear, config::tp_clear as *mut c_void),
+                slot(Py_tp_dealloc, config::tp_dealloc as *mut c_void),
+                slot(Py_tp_members, leak(config::members().to_vec())),
+                slot(Py_tp_doc, config::DOC.as_ptr() as *mut c_void),
+            ],
+        );
+        if t.is_null() {
+            fail(b"ConfigType");
+            return Err(());
+        }
+        config::TYPE.store(t, Ordering::Release);
+
+        let mut pd_getset = pd::name_getsets().to_vec();
+        pd_getset.push(PyGetSetDef::default());
+        let pdt = make_type(
+            c"collectd.PluginData",
+            core::mem::size_of::<pd::PluginData>(),
+            base,
+            core::ptr::null_mut(),
+            vec![
+                slot(Py_tp_new, pd::tp_new as *mut c_void),
+                slot(Py_tp_init, pd::tp_init as *mut c_void),
+                slot(Py_tp_repr, pd::tp_repr as *mut c_void),
+                slot(Py_tp_dealloc, pd::tp_dealloc as *mut c_void),
+                slot(Py_tp_getset, leak(pd_getset)),
+                slot(Py_tp_members, leak(vec![pd::time_member(), PyMemberDef::default()])),
+                slot(Py_tp_doc, pd::DOC.as_ptr() as *mut c_void),
+            ],
+        );
+        if pdt.is_null() {
+            fail(b"PluginDataType");
+            return Err(());
+        }
+        pd::TYPE.store(pdt, Ordering::Release);
+
+        let methods = vec![
+            kw_method(c"dispatch", values::dispatch, values::DISPATCH_DOC),
+            kw_method(c"write", values::write, values::WRITE_DOC),
+            PyMethodDef::zeroed(),
+        ];
+        let vt = make_type(
+            c"collectd.Values",
+            core::mem::size_of::<values::Values>(),
+            gc,
+            pdt,
+            vec![
+                slot(Py_tp_new, values::tp_new as *mut c_void),
+                slot(Py_tp_init, values::tp_init as *mut c_void),
+                slot(Py_tp_repr, values::tp_repr as *mut c_void),
+                slot(Py_tp_traverse, values::tp_traverse as *mut c_void),
+                slot(Py_tp_clear, values::tp_clear as *mut c_void),
+                slot(Py_tp_dealloc, values::tp_dealloc as *mut c_void),
+                slot(Py_tp_methods, leak(methods)),
+                slot(Py_tp_members, leak(values::members().to_vec())),
+                slot(Py_tp_doc, values::DOC.as_ptr() as *mut c_void),
+            ],
+        );
+        if vt.is_null() {
+            fail(b"ValuesType");
+            return Err(());
+        }
+        values::TYPE.store(vt, Ordering::Release);
+
+        let int_type = core::ptr::addr_of_mut!(PyLong_Type).cast::<PyObject>();
+        for (name, doc, cell, what) in [
+            (c"collectd.Signed", signed::SIGNED_DOC, &signed::SIGNED, &b"SignedType"[..]),
+            (c"collectd.Unsigned", signed::UNSIGNED_DOC, &signed::UNSIGNED, &b"UnsignedType"[..]),
+        ] {
+            let t = make_type(
+                name,
+                0,
+                base,
+                int_type,
+                vec![slot(Py_tp_doc, doc.as_ptr() as *mut c_void)],
+            );
+            if t.is_null() {
+                fail(what);
+                return Err(());
+            }
+            cell.store(t, Ordering::Release);
+        }
+        if errors::create_collectd_error().is_null() {
+            fail(b"CollectdError");
+            return Err(());
+        }
+    }
+    Ok(())
+}
+
+/// Adds types and constants to the imported module (B-INIT-07 order).
+///
+/// # Safety
+/// GIL held; `m` the collectd module.
+pub unsafe fn populate(m: *mut PyObject) {
+    // SAFETY: GIL held per contract; PyModule_AddObjectRef does not steal.
+    unsafe {
+        let add = |name: &CStr, o: *mut PyObject| {
+            if !o.is_null() {
+                PyModule_AddObjectRef(m, name.as_ptr(), o);
+            }
+        };
+        add(c"Config", config::TYPE.load(Ordering::Acquire));
+        add(c"Values", values::TYPE.load(Ordering::Acquire));
+        add(c"Signed", signed::SIGNED.load(Ordering::Acquire));
+        add(c"Unsigned", signed::UNSIGNED.load(Ordering::Acquire));
+        add(c"CollectdError", errors::collectd_error());
+        for (name, v) in [
+            (c"LOG_DEBUG", LOG_DEBUG),
+            (c"LOG_INFO", LOG_INFO),
+            (c"LOG_NOTICE", LOG_NOTICE),
+            (c"LOG_WARNING", LOG_WARNING),
+            (c"LOG_ERROR", LOG_ERR),
+            (c"NOTIF_FAILURE", 1),
+            (c"NOTIF_WARNING", 2),
+            (c"NOTIF_OKAY", 4),
+        ] {
+            PyModule_AddIntConstant(m, name.as_ptr(), v as _);
+        }
+        for (name, v) in [
+            (c"DS_TYPE_COUNTER", c"counter"),
+            (c"DS_TYPE_GAUGE", c"gauge"),
+            (c"DS_TYPE_DERIVE", c"derive"),
+            (c"DS_TYPE_ABSOLUTE", c"absolute"),
+        ] {
+            PyModule_AddStringConstant(m, name.as_ptr(), v.as_ptr());
+        }
+    }
+}

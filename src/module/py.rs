@@ -1,0 +1,191 @@
+//! Small helpers over the raw CPython API used throughout the module: owned
+//! references, text conversions with the C plugin's rules (B-STR), and
+//! fixed-size log-line buffers.
+use core::ffi::{c_char, CStr};
+use core::ptr::NonNull;
+use pyo3_ffi::*;
+
+/// A strong reference. Must only be created and dropped with the GIL held.
+pub struct Owned(NonNull<PyObject>);
+
+impl Owned {
+    /// Takes ownership of a new reference; `None` for NULL (error set).
+    pub fn new(p: *mut PyObject) -> Option<Owned> {
+        NonNull::new(p).map(Owned)
+    }
+    /// Takes a new strong reference to a borrowed, non-NULL object.
+    ///
+    /// # Safety
+    /// GIL held and `p` a valid object.
+    pub unsafe fn borrowed(p: *mut PyObject) -> Owned {
+        // SAFETY: caller guarantees `p` is a live object and the GIL is held.
+        unsafe { Py_INCREF(p) };
+        // SAFETY: `p` is non-NULL per the contract.
+        Owned(unsafe { NonNull::new_unchecked(p) })
+    }
+    pub fn as_ptr(&self) -> *mut PyObject {
+        self.0.as_ptr()
+    }
+    pub fn into_raw(self) -> *mut PyObject {
+        let p = self.0.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // SAFETY: an `Owned` holds one strong reference and, by the type's contract,
+        // only lives while the GIL is held.
+        unsafe { Py_DECREF(self.0.as_ptr()) }
+    }
+}
+
+/// A `char *` produced by PyArg's `et` converter; freed with `PyMem_Free`.
+pub struct ArgStr(pub *mut c_char);
+
+impl ArgStr {
+    pub const fn none() -> ArgStr {
+        ArgStr(core::ptr::null_mut())
+    }
+    pub fn get(&self) -> Option<&CStr> {
+        if self.0.is_null() {
+            None
+        } else {
+            // SAFETY: `et` stores a NUL-terminated PyMem buffer that we own until drop.
+            Some(unsafe { CStr::from_ptr(self.0) })
+        }
+    }
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.get().map(CStr::to_bytes)
+    }
+}
+
+impl Drop for ArgStr {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: allocated by PyArg's `et` with PyMem_NEW; PyMem_Free is safe to
+            // call without the GIL only for the raw domain, so callers drop ArgStr with
+            // the GIL held (it never crosses a GIL release).
+            unsafe { PyMem_Free(self.0.cast()) }
+        }
+    }
+}
+
+/// C text → Python: UTF-8 `str`, or `bytes` if not valid UTF-8 (B-STR-05).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn text_from_c(b: &[u8]) -> *mut PyObject {
+    // SAFETY: pointer/length describe `b`; the GIL is held per the contract.
+    unsafe {
+        let s = PyUnicode_DecodeUTF8(b.as_ptr().cast(), b.len() as Py_ssize_t, core::ptr::null());
+        if !s.is_null() {
+            return s;
+        }
+        PyErr_Clear();
+        PyBytes_FromStringAndSize(b.as_ptr().cast(), b.len() as Py_ssize_t)
+    }
+}
+
+/// Python → C text like `cpy_unicode_or_bytes_to_string`: str (UTF-8, strict)
+/// or bytes; cut at the first NUL. Other types: `None` with TypeError set.
+/// The slice borrows from `o`'s internal buffer.
+///
+/// # Safety
+/// GIL held, `o` valid and kept alive while the slice is used.
+pub unsafe fn as_text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
+    let mut len: Py_ssize_t = 0;
+    // SAFETY: GIL held; both APIs return pointers into `o`'s own storage.
+    let p = unsafe {
+        if PyUnicode_Check(o) != 0 {
+            PyUnicode_AsUTF8AndSize(o, &mut len)
+        } else {
+            let mut p: *mut c_char = core::ptr::null_mut();
+            if PyBytes_AsStringAndSize(o, &mut p, &mut len) != 0 {
+                return None;
+            }
+            p
+        }
+    };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: CPython guarantees `len` readable bytes at `p` while `o` lives.
+    let b = unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) };
+    Some(&b[..memchr::memchr(0, b).unwrap_or(b.len())])
+}
+
+/// Runs `f` with the GIL released (Py_BEGIN/END_ALLOW_THREADS).
+///
+/// # Safety
+/// GIL held by this thread; `f` must not touch Python.
+pub unsafe fn allow_threads<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: the caller holds the GIL; the saved state is restored below.
+    let st = unsafe { PyEval_SaveThread() };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    // SAFETY: `st` came from the matching PyEval_SaveThread on this thread.
+    unsafe { PyEval_RestoreThread(st) };
+    match r {
+        Ok(r) => r,
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
+
+/// A log line built on the stack; collectd truncates at 1023 bytes anyway.
+pub struct Line {
+    buf: heapless::Vec<u8, 1024>,
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Line {
+    pub fn new() -> Line {
+        Line { buf: heapless::Vec::new() }
+    }
+    pub fn push(&mut self, b: &[u8]) -> &mut Self {
+        let room = 1023 - self.buf.len();
+        let b = &b[..memchr::memchr(0, b).unwrap_or(b.len()).min(room)];
+        let _ = self.buf.extend_from_slice(b);
+        self
+    }
+    pub fn push_str(&mut self, s: &str) -> &mut Self {
+        self.push(s.as_bytes())
+    }
+    pub fn as_cstr(&mut self) -> &CStr {
+        let _ = self.buf.push(0);
+        let c = CStr::from_bytes_until_nul(&self.buf).unwrap_or_default();
+        c
+    }
+}
+
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+/// Logs through the host with the GIL released (B-THR-04).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn log_released(level: i32, line: &mut Line) {
+    let msg = line.as_cstr();
+    // SAFETY: GIL held per contract; the closure only calls into collectd.
+    unsafe { allow_threads(|| crate::host::host().log(level, msg)) }
+}
+
+/// Sets a Python exception of type `exc` with a message built in a Line.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn set_error(exc: *mut PyObject, line: &mut Line) {
+    let msg = line.as_cstr();
+    // SAFETY: GIL held; `msg` is NUL-terminated.
+    unsafe { PyErr_SetString(exc, msg.as_ptr()) }
+}

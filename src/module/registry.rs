@@ -1,0 +1,523 @@
+//! Registered Python callbacks: identifiers (B-NAME), the plugin-owned lists
+//! for config/init/shutdown (B-REG-01 a), hand-over of read/write/log
+//! callbacks to the host (B-REG-01 b), and how each kind is invoked (B-CB).
+use crate::host::{host, Kind, Received};
+use crate::interpreter::{self, with_gil};
+use crate::meta::MetaValue;
+use crate::module::errors::log_exception;
+use crate::module::py::{as_text, log_released, set_error, text_from_c, ArgStr, Line, Owned};
+use crate::module::{signed, values as pyvalues};
+use crate::values::{cdtime_to_double, Value};
+use core::ffi::{c_char, CStr};
+use core::fmt::Write as _;
+use std::ffi::CString;
+use std::sync::Mutex;
+use pyo3_ffi::*;
+
+/// A registered callable with its optional data object and identifier.
+pub struct Callback {
+    pub id: CString,
+    callable: *mut PyObject,
+    data: *mut PyObject,
+}
+
+// SAFETY: the raw pointers are only dereferenced with the GIL held (call_* and
+// Drop take it), which serialises all access across threads.
+unsafe impl Send for Callback {}
+// SAFETY: as above; collectd calls read/write/log concurrently but every use of
+// the pointers happens under the GIL.
+unsafe impl Sync for Callback {}
+
+impl Callback {
+    /// # Safety
+    /// GIL held; `callable` valid; `data` valid or NULL (omitted).
+    unsafe fn new(id: CString, callable: *mut PyObject, data: *mut PyObject) -> Box<Callback> {
+        // SAFETY: per contract.
+        unsafe {
+            Py_INCREF(callable);
+            if !data.is_null() {
+                Py_INCREF(data);
+            }
+        }
+        interpreter::callback_created();
+        Box::new(Callback { id, callable, data })
+    }
+
+    /// New references to the callable and data (GIL held).
+    unsafe fn refs(&self) -> (Owned, Option<Owned>) {
+        // SAFETY: GIL held by the caller; both pointers are owned by self.
+        unsafe {
+            (
+                Owned::borrowed(self.callable),
+                (!self.data.is_null()).then(|| Owned::borrowed(self.data)),
+            )
+        }
+    }
+}
+
+impl Drop for Callback {
+    fn drop(&mut self) {
+        let (c, d) = (self.callable, self.data);
+        // If Python is gone the objects died with it; nothing to release.
+        with_gil(|| {
+            // SAFETY: GIL held; we own one reference to each.
+            unsafe {
+                Py_DECREF(c);
+                if !d.is_null() {
+                    Py_DECREF(d);
+                }
+                interpreter::callback_released();
+            }
+        });
+    }
+}
+
+/// Plugin-owned lists (newest last; iterated newest first).
+struct Lists {
+    config: Vec<Box<Callback>>,
+    init: Vec<Box<Callback>>,
+    shutdown: Vec<Box<Callback>>,
+}
+
+static LISTS: Mutex<Lists> = Mutex::new(Lists {
+    config: Vec::new(),
+    init: Vec::new(),
+    shutdown: Vec::new(),
+});
+
+#[derive(Clone, Copy)]
+pub enum ListKind {
+    Config,
+    Init,
+    Shutdown,
+}
+
+impl ListKind {
+    fn word(self) -> &'static str {
+        match self {
+            ListKind::Config => "config",
+            ListKind::Init => "init",
+            ListKind::Shutdown => "shutdown",
+        }
+    }
+}
+
+fn with_list<R>(k: ListKind, f: impl FnOnce(&mut Vec<Box<Callback>>) -> R) -> R {
+    let mut g = LISTS.lock().unwrap_or_else(|e| e.into_inner());
+    match k {
+        ListKind::Config => f(&mut g.config),
+        ListKind::Init => f(&mut g.init),
+        ListKind::Shutdown => f(&mut g.shutdown),
+    }
+}
+
+/// B-NAME-01: "python." + name, else + `callback.__module__`, else + `%p`,
+/// truncated to 511 bytes.
+///
+/// # Safety
+/// GIL held; `callback` valid.
+unsafe fn build_name(callback: *mut PyObject, name: Option<&CStr>) -> CString {
+    let mut buf: heapless::Vec<u8, 512> = heapless::Vec::new();
+    let _ = buf.extend_from_slice(b"python.");
+    let mut push = |b: &[u8]| {
+        let room = 511 - buf.len();
+        let _ = buf.extend_from_slice(&b[..b.len().min(room)]);
+    };
+    if let Some(n) = name {
+        push(n.to_bytes());
+    } else {
+        // SAFETY: GIL held per contract.
+        unsafe {
+            let m = Owned::new(PyObject_GetAttrString(callback, c"__module__".as_ptr()));
+            match m.as_ref().and_then(|m| as_text(m.as_ptr())) {
+                Some(t) => push(t),
+                None => {
+                    let mut s: heapless::String<24> = heapless::String::new();
+                    let _ = write!(s, "{:p}", callback);
+                    push(s.as_bytes());
+                }
+            }
+            drop(m);
+            PyErr_Clear();
+        }
+    }
+    // No interior NUL: names were cut at NUL by as_text / CStr.
+    CString::new(buf.as_slice()).unwrap_or_default()
+}
+
+/// Parses `(callback, data, name)` with format `"O|Oet"` (B-REG-10); for
+/// register_read `"O|dOet"` with the interval (B-REG-11).
+///
+/// # Safety
+/// GIL held; args/kwds from CPython.
+unsafe fn parse_register(
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+    with_interval: bool,
+) -> Option<(Box<Callback>, f64)> {
+    let mut callback: *mut PyObject = core::ptr::null_mut();
+    let mut data: *mut PyObject = core::ptr::null_mut();
+    let mut name = ArgStr::none();
+    let mut interval = 0f64;
+    // SAFETY: GIL held; the format string matches the output pointers exactly.
+    unsafe {
+        let ok = if with_interval {
+            let mut kw = [
+                c"callback".as_ptr() as *mut c_char,
+                c"interval".as_ptr() as *mut c_char,
+                c"data".as_ptr() as *mut c_char,
+                c"name".as_ptr() as *mut c_char,
+                core::ptr::null_mut(),
+            ];
+            PyArg_ParseTupleAndKeywords(
+                args,
+                kwds,
+                c"O|dOet".as_ptr(),
+                kw.as_mut_ptr(),
+                &mut callback,
+                &mut interval,
+                &mut data,
+                core::ptr::null::<c_char>(),
+                &mut name.0,
+            )
+        } else {
+            let mut kw = [
+                c"callback".as_ptr() as *mut c_char,
+                c"data".as_ptr() as *mut c_char,
+                c"name".as_ptr() as *mut c_char,
+                core::ptr::null_mut(),
+            ];
+            PyArg_ParseTupleAndKeywords(
+                args,
+                kwds,
+                c"O|Oet".as_ptr(),
+                kw.as_mut_ptr(),
+                &mut callback,
+                &mut data,
+                core::ptr::null::<c_char>(),
+                &mut name.0,
+            )
+        };
+        if ok == 0 {
+            return None;
+        }
+        if PyCallable_Check(callback) == 0 {
+            PyErr_SetString(PyExc_TypeError, c"callback needs a be a callable object.".as_ptr());
+            return None;
+        }
+        let id = build_name(callback, name.get());
+        Some((Callback::new(id, callback, data), interval))
+    }
+}
+
+/// register_config / register_init / register_shutdown.
+///
+/// # Safety
+/// GIL held; CPython method arguments.
+pub unsafe fn register_list(k: ListKind, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let Some((cb, _)) = parse_register(args, kwds, false) else {
+            return core::ptr::null_mut();
+        };
+        let ret = text_from_c(cb.id.to_bytes());
+        with_list(k, |l| l.push(cb));
+        ret
+    }
+}
+
+/// register_read / register_write / register_log.
+///
+/// # Safety
+/// GIL held; CPython method arguments.
+pub unsafe fn register_host(kind: Kind, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let Some((cb, interval)) = parse_register(args, kwds, kind == Kind::Read) else {
+            return core::ptr::null_mut();
+        };
+        let ret = text_from_c(cb.id.to_bytes());
+        let id = cb.id.clone();
+        // B-REG-02: a rejected duplicate read still returns the identifier; the
+        // callback is released here instead of leaking.
+        if let Err(cb) = host().register(kind, &id, crate::values::double_to_cdtime(interval), cb) {
+            drop(cb);
+        }
+        ret
+    }
+}
+
+/// The identifier an unregister argument names (B-UNREG-02).
+///
+/// # Safety
+/// GIL held.
+unsafe fn unregister_id(arg: *mut PyObject) -> Option<CString> {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        if let Some(t) = as_text(arg) {
+            return CString::new(t).ok();
+        }
+        PyErr_Clear();
+        if PyCallable_Check(arg) == 0 {
+            PyErr_SetString(
+                PyExc_TypeError,
+                c"This function needs a string or a callable object as its only parameter.".as_ptr(),
+            );
+            return None;
+        }
+        Some(build_name(arg, None))
+    }
+}
+
+unsafe fn unregister_failed(word: &str, id: &CStr) -> *mut PyObject {
+    let mut l = Line::new();
+    l.push_str("Unable to unregister ")
+        .push_str(word)
+        .push_str(" callback '")
+        .push(id.to_bytes())
+        .push_str("'.");
+    // SAFETY: GIL held by the caller.
+    unsafe { set_error(PyExc_RuntimeError, &mut l) };
+    core::ptr::null_mut()
+}
+
+/// unregister_config / unregister_init / unregister_shutdown (B-UNREG-03).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn unregister_list(k: ListKind, arg: *mut PyObject) -> *mut PyObject {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let Some(id) = unregister_id(arg) else {
+            return core::ptr::null_mut();
+        };
+        let found = with_list(k, |l| {
+            l.iter().rposition(|c| c.id == id).map(|i| l.remove(i))
+        });
+        match found {
+            Some(cb) => {
+                drop(cb);
+                Py_INCREF(Py_None());
+                Py_None()
+            }
+            None => unregister_failed(k.word(), &id),
+        }
+    }
+}
+
+/// unregister_read / write / log / notification / flush (B-UNREG-04).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn unregister_host(kind: Kind, arg: *mut PyObject) -> *mut PyObject {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let Some(id) = unregister_id(arg) else {
+            return core::ptr::null_mut();
+        };
+        // collectd frees the callback (taking the GIL in Drop) — fine while we
+        // hold it: PyGILState_Ensure nests.
+        if host().unregister(kind, &id) {
+            Py_INCREF(Py_None());
+            Py_None()
+        } else {
+            unregister_failed(kind.word(), &id)
+        }
+    }
+}
+
+/// Calls `callable(*args[, data])`; logs an exception with `context`.
+/// Returns false on exception.
+///
+/// # Safety
+/// GIL held.
+unsafe fn invoke(cb: &Callback, args: &[*mut PyObject], context: &[u8]) -> bool {
+    // SAFETY: GIL held per contract; all argument objects are valid.
+    unsafe {
+        let mut argv: [*mut PyObject; 4] = [core::ptr::null_mut(); 4];
+        let mut n = 0;
+        for a in args {
+            argv[n] = *a;
+            n += 1;
+        }
+        if !cb.data.is_null() {
+            argv[n] = cb.data;
+            n += 1;
+        }
+        let r = PyObject_Vectorcall(cb.callable, argv.as_ptr(), n, core::ptr::null_mut());
+        if r.is_null() {
+            log_exception(context);
+            false
+        } else {
+            Py_DECREF(r);
+            true
+        }
+    }
+}
+
+/// B-CB-03: read callback; 1 on exception (collectd then backs off).
+pub fn call_read(cb: &Callback) -> i32 {
+    // SAFETY: GIL held inside with_gil.
+    with_gil(|| unsafe { if invoke(cb, &[], b"read callback") { 0 } else { 1 } }).unwrap_or(1)
+}
+
+/// B-CB-04/05: write callback with a fresh `collectd.Values`; always 0.
+pub fn call_write(cb: &Callback, vl: &dyn Received) -> i32 {
+    with_gil(|| {
+        // SAFETY: GIL held inside with_gil.
+        unsafe {
+            let Some(v) = build_values(vl) else {
+                return;
+            };
+            invoke(cb, &[v.as_ptr()], b"write callback");
+        }
+    });
+    0
+}
+
+/// # Safety
+/// GIL held.
+unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
+    // SAFETY: GIL held per contract; new references are owned by `Owned`.
+    unsafe {
+        let n = vl.len();
+        let list = Owned::new(PyList_New(n as Py_ssize_t))?;
+        for i in 0..n {
+            let o = match vl.value(i) {
+                Ok(Value::Counter(x)) | Ok(Value::Absolute(x)) => PyLong_FromUnsignedLongLong(x),
+                Ok(Value::Gauge(x)) => PyFloat_FromDouble(x),
+                Ok(Value::Derive(x)) => PyLong_FromLongLong(x),
+                Err(t) => {
+                    let mut l = Line::new();
+                    let _ = write!(l, "cpy_write_callback: Unknown value type {t}.");
+                    log_released(crate::host::LOG_ERR, &mut l);
+                    return None;
+                }
+            };
+            if o.is_null() {
+                log_exception(b"value building for write callback");
+                return None;
+            }
+            PyList_SET_ITEM(list.as_ptr(), i as Py_ssize_t, o);
+        }
+        let dict = Owned::new(PyDict_New())?;
+        vl.for_each_meta(&mut |k, v| {
+            let o = match v {
+                MetaValue::String(s) => text_from_c(s.to_bytes()),
+                MetaValue::Signed(x) => signed::new_signed(x),
+                MetaValue::Unsigned(x) => signed::new_unsigned(x),
+                MetaValue::Double(x) => PyFloat_FromDouble(x),
+                MetaValue::Boolean(b) => PyBool_FromLong(b as _),
+            };
+            if let Some(o) = Owned::new(o) {
+                if PyDict_SetItemString(dict.as_ptr(), k.as_ptr(), o.as_ptr()) != 0 {
+                    // B-STR-06: a non-UTF-8 key falls back to a bytes key.
+                    PyErr_Clear();
+                    if let Some(kb) = Owned::new(PyBytes_FromString(k.as_ptr())) {
+                        PyDict_SetItem(dict.as_ptr(), kb.as_ptr(), o.as_ptr());
+                    }
+                }
+            }
+            PyErr_Clear();
+        });
+        pyvalues::new_for_write(
+            [vl.host(), vl.plugin(), vl.plugin_instance(), vl.type_(), vl.type_instance()],
+            cdtime_to_double(vl.time()),
+            cdtime_to_double(vl.interval()),
+            list,
+            dict,
+        )
+    }
+}
+
+/// B-CB-07: log callback. Exceptions go to `PyErr_Print` (stderr), never to
+/// collectd's log.
+pub fn call_log(cb: &Callback, severity: i32, msg: &CStr) {
+    with_gil(|| {
+        // SAFETY: GIL held inside with_gil.
+        unsafe {
+            let (Some(sev), Some(text)) = (
+                Owned::new(PyLong_FromLong(severity as _)),
+                Owned::new(text_from_c(msg.to_bytes())),
+            ) else {
+                PyErr_Clear();
+                return;
+            };
+            let mut argv = [sev.as_ptr(), text.as_ptr(), cb.data];
+            let n = if cb.data.is_null() { 2 } else { 3 };
+            let r = PyObject_Vectorcall(cb.callable, argv.as_mut_ptr(), n, core::ptr::null_mut());
+            if r.is_null() {
+                PyErr_Print();
+                PyErr_Clear();
+            } else {
+                Py_DECREF(r);
+            }
+        }
+    });
+}
+
+/// Newest config callback whose identifier minus `python.` equals `name`
+/// case-insensitively (B-CFG-09); new references to callable and data.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn find_config(name: &[u8]) -> Option<(Owned, Option<Owned>)> {
+    with_list(ListKind::Config, |l| {
+        l.iter()
+            .rev()
+            .find(|c| c.id.to_bytes().get(7..).is_some_and(|s| s.eq_ignore_ascii_case(name)))
+            // SAFETY: GIL held per contract.
+            .map(|c| unsafe { c.refs() })
+    })
+}
+
+/// Runs every entry of a list, newest first, from a snapshot (callbacks may
+/// register or unregister while we iterate).
+///
+/// # Safety
+/// GIL held.
+unsafe fn run_list(k: ListKind, context: &[u8]) {
+    // SAFETY: GIL held per contract.
+    let snapshot: Vec<(Owned, Option<Owned>)> =
+        with_list(k, |l| l.iter().rev().map(|c| unsafe { c.refs() }).collect());
+    for (callable, data) in snapshot {
+        // SAFETY: GIL held per contract.
+        unsafe {
+            let r = match &data {
+                None => PyObject_CallNoArgs(callable.as_ptr()),
+                Some(d) => PyObject_CallOneArg(callable.as_ptr(), d.as_ptr()),
+            };
+            if r.is_null() {
+                log_exception(context);
+            } else {
+                Py_DECREF(r);
+            }
+        }
+    }
+}
+
+/// B-CB-02: all init callbacks, newest first.
+pub fn run_init() {
+    // SAFETY: GIL held inside with_gil.
+    with_gil(|| unsafe { run_list(ListKind::Init, b"init callback") });
+}
+
+/// B-CB-10 / B-SHUT-01 step 5.
+pub fn shutdown() {
+    with_gil(|| {
+        // SAFETY: GIL held inside with_gil.
+        unsafe {
+            run_list(ListKind::Shutdown, b"shutdown callback");
+            PyErr_Print();
+            let lists: Vec<Box<Callback>> = {
+                let mut g = LISTS.lock().unwrap_or_else(|e| e.into_inner());
+                let mut all = core::mem::take(&mut g.config);
+                all.append(&mut g.init);
+                all.append(&mut g.shutdown);
+                all
+            };
+            drop(lists);
+            interpreter::shutdown_triggered();
+        }
+    });
+}

@@ -1,0 +1,534 @@
+//! `collectd.Values` (B-VAL): attributes, constructor, repr, `dispatch` and
+//! `write`. A dispatch converts into a stack `ValueList` (fixed capacity) and
+//! hands it to the host with the GIL released.
+use crate::host::{host, DispatchError};
+use crate::meta::Staged;
+use crate::module::errors::log_exception;
+use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
+use crate::module::py::{allow_threads, as_text, set_error, ArgStr, Line, Owned};
+use crate::module::signed;
+use crate::values::{double_to_cdtime, DsType, Name, Value, ValueList, MAX_VALUES};
+use core::ffi::{c_char, c_int, CStr};
+use core::fmt::Write as _;
+use core::mem::offset_of;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use pyo3_ffi::*;
+
+#[repr(C)]
+pub struct Values {
+    pub data: PluginData,
+    pub values: *mut PyObject,
+    pub meta: *mut PyObject,
+    pub interval: f64,
+}
+
+pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
+
+fn kw<const N: usize>(names: [&'static CStr; N]) -> [*mut c_char; N] {
+    names.map(|n| if n.is_empty() { core::ptr::null_mut() } else { n.as_ptr() as *mut c_char })
+}
+
+const KW: [&CStr; 10] = [
+    c"type",
+    c"values",
+    c"plugin_instance",
+    c"type_instance",
+    c"plugin",
+    c"host",
+    c"time",
+    c"interval",
+    c"meta",
+    c"",
+];
+
+pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mut PyObject) -> *mut PyObject {
+    // SAFETY: CPython calls tp_new with the GIL held and a subtype of Values.
+    unsafe {
+        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
+        let o = alloc(t, 0);
+        if o.is_null() {
+            return o;
+        }
+        plugindata::reset(o);
+        let v = &mut *o.cast::<Values>();
+        v.values = PyList_New(0);
+        v.meta = PyDict_New();
+        v.interval = 0.0;
+        o
+    }
+}
+
+pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> c_int {
+    let mut n = NameArgs::new();
+    let mut values: *mut PyObject = core::ptr::null_mut();
+    let mut meta: *mut PyObject = core::ptr::null_mut();
+    let (mut time, mut interval) = (0f64, 0f64);
+    let mut kwl = kw(KW);
+    let enc = core::ptr::null::<c_char>();
+    // SAFETY: GIL held (CPython slot); the format matches the output pointers.
+    unsafe {
+        if PyArg_ParseTupleAndKeywords(
+            args,
+            kwds,
+            c"|etOetetetetddO".as_ptr(),
+            kwl.as_mut_ptr(),
+            enc,
+            &mut n.type_.0,
+            &mut values,
+            enc,
+            &mut n.plugin_instance.0,
+            enc,
+            &mut n.type_instance.0,
+            enc,
+            &mut n.plugin.0,
+            enc,
+            &mut n.host.0,
+            &mut time,
+            &mut interval,
+            &mut meta,
+        ) == 0
+        {
+            return -1;
+        }
+        if let Some(t) = n.type_.get() {
+            if !plugindata::known_type(t) {
+                dataset_not_found(t.to_bytes());
+                return -1;
+            }
+        }
+        plugindata::store_names(o, &n);
+        let v = &mut *o.cast::<Values>();
+        v.data.time = time;
+        let values = if values.is_null() { PyList_New(0) } else { Owned::borrowed(values).into_raw() };
+        let meta = if meta.is_null() { PyDict_New() } else { Owned::borrowed(meta).into_raw() };
+        let old = core::mem::replace(&mut v.values, values);
+        Py_XDECREF(old);
+        let old = core::mem::replace(&mut v.meta, meta);
+        Py_XDECREF(old);
+        v.interval = interval;
+        0
+    }
+}
+
+pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: GIL held (CPython slot); `o` is a Values instance.
+    unsafe {
+        let v = &*o.cast::<Values>();
+        let mut r = Repr::common(o);
+        if v.interval != 0.0 {
+            r.lit(c",interval=");
+            r.repr_of(Owned::new(PyFloat_FromDouble(v.interval)));
+        }
+        if !v.values.is_null() && (PyList_Check(v.values) == 0 || PySequence_Length(v.values) > 0) {
+            r.lit(c",values=");
+            r.repr_of(Some(Owned::borrowed(v.values)));
+        }
+        if !v.meta.is_null() && (PyDict_Check(v.meta) == 0 || PyDict_Size(v.meta) > 0) {
+            r.lit(c",meta=");
+            r.repr_of(Some(Owned::borrowed(v.meta)));
+        }
+        r.lit(c")");
+        r.finish()
+    }
+}
+
+pub unsafe extern "C" fn tp_traverse(o: *mut PyObject, visit: visitproc, arg: *mut core::ffi::c_void) -> c_int {
+    // SAFETY: GC calls this with a valid Values instance.
+    unsafe {
+        let v = &*o.cast::<Values>();
+        for p in [v.values, v.meta, Py_TYPE(o).cast::<PyObject>()] {
+            if !p.is_null() {
+                let r = visit(p, arg);
+                if r != 0 {
+                    return r;
+                }
+            }
+        }
+        0
+    }
+}
+
+pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
+    // SAFETY: GIL held; we own the references we clear.
+    unsafe {
+        let v = &mut *o.cast::<Values>();
+        let a = core::mem::replace(&mut v.values, core::ptr::null_mut());
+        let b = core::mem::replace(&mut v.meta, core::ptr::null_mut());
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+    }
+    0
+}
+
+pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
+    // SAFETY: called once by CPython when the refcount hits zero (GIL held).
+    // Untrack before clearing (B-BUG-19), free with the type's tp_free, and drop
+    // the reference a heap-type instance holds on its type.
+    unsafe {
+        let t = Py_TYPE(o);
+        PyObject_GC_UnTrack(o.cast());
+        tp_clear(o);
+        if let Some(free) = (*t).tp_free {
+            free(o.cast());
+        }
+        Py_DECREF(t.cast());
+    }
+}
+
+/// Converts one element per its data-source type (B-VAL-11); Python error on failure.
+///
+/// # Safety
+/// GIL held.
+unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value, ()> {
+    // SAFETY: GIL held per contract; new references are owned by `Owned`.
+    unsafe {
+        let v = match DsType::from_raw(t) {
+            Some(DsType::Gauge) => {
+                let n = Owned::new(PyNumber_Float(item)).ok_or(())?;
+                Value::Gauge(PyFloat_AsDouble(n.as_ptr()))
+            }
+            Some(k) => {
+                let n = Owned::new(PyNumber_Long(item)).ok_or(())?;
+                match k {
+                    DsType::Derive => Value::Derive(PyLong_AsLongLong(n.as_ptr())),
+                    DsType::Counter => Value::Counter(PyLong_AsUnsignedLongLong(n.as_ptr())),
+                    _ => Value::Absolute(PyLong_AsUnsignedLongLong(n.as_ptr())),
+                }
+            }
+            None => {
+                let mut l = Line::new();
+                let _ = write!(l, "unknown data type {t} for ");
+                l.push(type_name.as_bytes());
+                set_error(PyExc_RuntimeError, &mut l);
+                return Err(());
+            }
+        };
+        if PyErr_Occurred().is_null() {
+            Ok(v)
+        } else {
+            Err(())
+        }
+    }
+}
+
+/// Stages a meta dict into the pool like `cpy_build_meta` (B-META-01): problems
+/// are logged with context `building meta data`; only a full pool raises.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) -> Result<(), ()> {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        if meta.is_null() || meta == Py_None() {
+            return Ok(());
+        }
+        let Some(items) = Owned::new(PyDict_Items(meta)) else {
+            log_exception(b"building meta data");
+            return Ok(());
+        };
+        let n = PyList_Size(items.as_ptr());
+        for i in 0..n.max(0) {
+            let item = PyList_GetItem(items.as_ptr(), i);
+            let key = Owned::borrowed(PyTuple_GetItem(item, 0));
+            let value = Owned::borrowed(PyTuple_GetItem(item, 1));
+            let Some(k) = as_text(key.as_ptr()) else {
+                PyErr_Clear();
+                continue;
+            };
+            let vp = value.as_ptr();
+            let staged: Option<Staged<'_>>;
+            let mut holder: Option<Owned> = None;
+            if vp == Py_True() {
+                staged = Some(Staged::Boolean(true));
+            } else if vp == Py_False() {
+                staged = Some(Staged::Boolean(false));
+            } else if PyFloat_Check(vp) != 0 {
+                staged = Some(Staged::Double(PyFloat_AsDouble(vp)));
+            } else if signed::is_signed(vp) {
+                let x = PyLong_AsLongLong(vp);
+                staged = PyErr_Occurred().is_null().then_some(Staged::Signed(x));
+            } else if signed::is_unsigned(vp) {
+                let x = PyLong_AsUnsignedLongLong(vp);
+                staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(x));
+            } else if PyNumber_Check(vp) != 0 {
+                let tmp = Owned::new(PyNumber_Long(vp));
+                let tp = tmp.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
+                let x = PyLong_AsLongLong(tp);
+                if PyErr_Occurred().is_null() {
+                    staged = Some(Staged::Signed(x));
+                } else {
+                    PyErr_Clear();
+                    let u = PyLong_AsUnsignedLongLong(tp);
+                    staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
+                }
+            } else if let Some(s) = as_text(vp) {
+                staged = Some(Staged::String(s));
+            } else {
+                PyErr_Clear();
+                holder = Owned::new(PyObject_Str(vp));
+                staged = holder.as_ref().and_then(|h| as_text(h.as_ptr())).map(Staged::String);
+            }
+            if let Some(s) = staged {
+                if let Err(e) = pool.add(k, s) {
+                    let mut l = Line::new();
+                    let _ = write!(l, "meta data does not fit: {e}");
+                    set_error(PyExc_ValueError, &mut l);
+                    return Err(());
+                }
+            }
+            drop(holder);
+            if !PyErr_Occurred().is_null() {
+                log_exception(b"building meta data");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which of dispatch / write is running.
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Dispatch,
+    Write,
+}
+
+/// B-VAL-10 / B-VAL-20.
+unsafe fn send(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject, op: Op) -> *mut PyObject {
+    let mut n = NameArgs::new();
+    let mut dest = ArgStr::none();
+    // SAFETY: GIL held (CPython method); `o` is a Values instance.
+    unsafe {
+        let v = &*o.cast::<Values>();
+        let mut values = v.values;
+        let mut meta = v.meta;
+        let mut time = v.data.time;
+        let mut interval = v.interval;
+        let bits = v.interval.to_bits();
+        let mut int_interval: c_int = (bits & 0xFFFF_FFFF) as u32 as c_int;
+        let enc = core::ptr::null::<c_char>();
+        let ok = if op == Op::Dispatch {
+            let mut kwl = kw(KW);
+            PyArg_ParseTupleAndKeywords(
+                args,
+                kwds,
+                c"|etOetetetetddO".as_ptr(),
+                kwl.as_mut_ptr(),
+                enc,
+                &mut n.type_.0,
+                &mut values,
+                enc,
+                &mut n.plugin_instance.0,
+                enc,
+                &mut n.type_instance.0,
+                enc,
+                &mut n.plugin.0,
+                enc,
+                &mut n.host.0,
+                &mut time,
+                &mut interval,
+                &mut meta,
+            )
+        } else {
+            let mut kwl = kw([
+                c"destination",
+                c"type",
+                c"values",
+                c"plugin_instance",
+                c"type_instance",
+                c"plugin",
+                c"host",
+                c"time",
+                c"interval",
+                c"meta",
+                c"",
+            ]);
+            let r = PyArg_ParseTupleAndKeywords(
+                args,
+                kwds,
+                c"et|etOetetetetdiO".as_ptr(),
+                kwl.as_mut_ptr(),
+                enc,
+                &mut dest.0,
+                enc,
+                &mut n.type_.0,
+                &mut values,
+                enc,
+                &mut n.plugin_instance.0,
+                enc,
+                &mut n.type_instance.0,
+                enc,
+                &mut n.plugin.0,
+                enc,
+                &mut n.host.0,
+                &mut time,
+                &mut int_interval,
+                &mut meta,
+            );
+            // B-BUG-04: the C int lands in the low 32 bits of the double.
+            interval = f64::from_bits((bits & !0xFFFF_FFFF) | (int_interval as u32 as u64));
+            r
+        };
+        if ok == 0 {
+            return core::ptr::null_mut();
+        }
+        let d = fields(o);
+        let mut vl = ValueList::default();
+        let pick = |a: &ArgStr, dflt: &Name| match a.bytes() {
+            Some(b) => Name::from_bytes(b),
+            None => *dflt,
+        };
+        vl.host = pick(&n.host, &d.host);
+        vl.plugin = pick(&n.plugin, &d.plugin);
+        vl.plugin_instance = pick(&n.plugin_instance, &d.plugin_instance);
+        vl.type_ = pick(&n.type_, &d.type_);
+        vl.type_instance = pick(&n.type_instance, &d.type_instance);
+        drop(n);
+
+        if vl.type_.is_empty() {
+            PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
+            return core::ptr::null_mut();
+        }
+        let Some(ds) = host().ds_types(vl.type_.as_cstr()) else {
+            dataset_not_found(vl.type_.as_bytes());
+            return core::ptr::null_mut();
+        };
+        if values.is_null() || (PyTuple_Check(values) == 0 && PyList_Check(values) == 0) {
+            PyErr_SetString(PyExc_TypeError, c"values must be list or tuple".as_ptr());
+            return core::ptr::null_mut();
+        }
+        if op == Op::Dispatch && !meta.is_null() && meta != Py_None() && PyDict_Check(meta) == 0 {
+            PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
+            return core::ptr::null_mut();
+        }
+        let size = PySequence_Length(values).max(0) as usize;
+        if size != ds.count {
+            let mut l = Line::new();
+            l.push_str("type ").push(vl.type_.as_bytes());
+            let _ = write!(l, " needs {} values, got {}", ds.count, size);
+            set_error(PyExc_RuntimeError, &mut l);
+            return core::ptr::null_mut();
+        }
+        if size > MAX_VALUES {
+            let mut l = Line::new();
+            let e = crate::values::CapacityError::TooManyValues { type_len: size };
+            let _ = write!(l, "cannot dispatch type ");
+            l.push(vl.type_.as_bytes());
+            let _ = write!(l, ": {e}");
+            set_error(PyExc_ValueError, &mut l);
+            return core::ptr::null_mut();
+        }
+        // Borrowed items of a list/tuple (PySequence_Fast semantics).
+        let items = if PyList_Check(values) != 0 {
+            (*values.cast::<PyListObject>()).ob_item
+        } else {
+            (*values.cast::<PyTupleObject>()).ob_item.as_mut_ptr()
+        };
+        for (i, t) in ds.types.iter().enumerate() {
+            let Ok(x) = convert(*items.add(i), *t, &vl.type_) else {
+                return core::ptr::null_mut();
+            };
+            // Cannot fail: size <= MAX_VALUES was checked above.
+            let _ = vl.push(x);
+        }
+        if stage_meta(meta, &mut vl.meta).is_err() {
+            return core::ptr::null_mut();
+        }
+        vl.time = double_to_cdtime(time);
+        vl.interval = double_to_cdtime(interval);
+        let r = allow_threads(|| match op {
+            Op::Dispatch => host().dispatch_values(&vl),
+            Op::Write => host().write_values(dest.get().unwrap_or(c""), &vl),
+        });
+        match r {
+            Ok(()) => {
+                Py_INCREF(Py_None());
+                Py_None()
+            }
+            Err(DispatchError::NoHostname) => {
+                PyErr_SetString(
+                    PyExc_RuntimeError,
+                    c"cannot dispatch values with an empty host before collectd knows its hostname (during the config phase); set host explicitly".as_ptr(),
+                );
+                core::ptr::null_mut()
+            }
+            Err(DispatchError::Failed) => {
+                PyErr_SetString(PyExc_RuntimeError, c"error dispatching values, read the logs".as_ptr());
+                core::ptr::null_mut()
+            }
+        }
+    }
+}
+
+pub unsafe extern "C" fn dispatch(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+    // SAFETY: CPython method call with the GIL held.
+    unsafe { send(o, args, kwds, Op::Dispatch) }
+}
+
+pub unsafe extern "C" fn write(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+    // SAFETY: CPython method call with the GIL held.
+    unsafe { send(o, args, kwds, Op::Write) }
+}
+
+/// A fresh `collectd.Values` for a write callback (B-CB-05).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn new_for_write(
+    names: [&CStr; 5],
+    time: f64,
+    interval: f64,
+    values: Owned,
+    meta: Owned,
+) -> Option<Owned> {
+    // SAFETY: GIL held per contract; TYPE is the ready Values type.
+    unsafe {
+        let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
+        let o = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        let v = &mut *o.as_ptr().cast::<Values>();
+        let [h, p, pi, ty, ti] = names;
+        v.data.host.set(h.to_bytes());
+        v.data.plugin.set(p.to_bytes());
+        v.data.plugin_instance.set(pi.to_bytes());
+        v.data.type_.set(ty.to_bytes());
+        v.data.type_instance.set(ti.to_bytes());
+        v.data.time = time;
+        v.interval = interval;
+        Py_XDECREF(core::mem::replace(&mut v.values, values.into_raw()));
+        Py_XDECREF(core::mem::replace(&mut v.meta, meta.into_raw()));
+        Some(o)
+    }
+}
+
+pub fn members() -> [PyMemberDef; 4] {
+    [
+        PyMemberDef {
+            name: c"interval".as_ptr(),
+            type_code: Py_T_DOUBLE,
+            offset: offset_of!(Values, interval) as Py_ssize_t,
+            flags: 0,
+            doc: c"The interval is the timespan in seconds between two submits for\nthe same data source. This value has to be a positive integer, so\nyou can't submit more than one value per second. If this member is\nset to a non-positive value, the default value as specified in the\nconfig file will be used (default: 10).\n\nIf you submit values more often than the specified interval, the\naverage will be used. If you submit less values, your graphs will\nhave gaps.".as_ptr(),
+        },
+        PyMemberDef {
+            name: c"values".as_ptr(),
+            type_code: Py_T_OBJECT_EX,
+            offset: offset_of!(Values, values) as Py_ssize_t,
+            flags: 0,
+            doc: c"These are the actual values that get dispatched to collectd.\nIt has to be a sequence (a tuple or list) of numbers.\nThe size of the sequence and the type of its content depend on the type\nmember in the types.db file. For more information on this read the\ntypes.db man page.\n\nIf the sequence does not have the correct size upon dispatch a RuntimeError\nexception will be raised. If the content of the sequence is not a number,\na TypeError exception will be raised.".as_ptr(),
+        },
+        PyMemberDef {
+            name: c"meta".as_ptr(),
+            type_code: Py_T_OBJECT_EX,
+            offset: offset_of!(Values, meta) as Py_ssize_t,
+            flags: 0,
+            doc: c"These are the meta data for this Value object.\nIt has to be a dictionary of numbers, strings or bools. All keys must be\nstrings. int and long objects will be dispatched as signed integers unless\nthey are between 2**63 and 2**64-1, which will result in a unsigned integer.\nYou can force one of these storage classes by using the classes\ncollectd.Signed and collectd.Unsigned. A meta object received by a write\ncallback will always contain Signed or Unsigned objects.".as_ptr(),
+        },
+        PyMemberDef::default(),
+    ]
+}
+
+pub const DISPATCH_DOC: &CStr = c"dispatch([type][, values][, plugin_instance][, type_instance][, plugin][, host][, time][, interval]) -> None.  Dispatch a value list.\n\nDispatch this instance to the collectd process. The object has members\nfor each of the possible arguments for this method. For a detailed explanation\nof these parameters see the member of the same same.\n\nIf you do not submit a parameter the value saved in its member will be submitted.\nIf you do provide a parameter it will be used instead, without altering the member.";
+
+pub const WRITE_DOC: &CStr = c"write([destination][, type][, values][, plugin_instance][, type_instance][, plugin][, host][, time][, interval]) -> None.  Dispatch a value list.\n\nWrite this instance to a single plugin or all plugins if 'destination' is omitted.\nThis will bypass the main collectd process and all filtering and caching.\nOther than that it works similar to 'dispatch'. In most cases 'dispatch' should be\nused instead of 'write'.\n";
+
+pub const DOC: &CStr = c"A Values object used for dispatching values to collectd and receiving values from write callbacks.";
+

@@ -1,0 +1,229 @@
+//! The no-allocation core of a dispatch: a fixed-capacity value list with
+//! collectd's fixed 128-byte name fields, plus cdtime conversions. Pure Rust:
+//! testable without Python and without collectd.
+use crate::meta::MetaPool;
+use core::fmt;
+
+/// collectd's `DATA_MAX_NAME_LEN` (Debian build): names hold at most 127 bytes.
+pub const NAME_LEN: usize = 128;
+/// Most data sources a dispatched value list may carry (types.db's largest has 6).
+pub const MAX_VALUES: usize = 64;
+
+/// A NUL-terminated, fixed-size name field, truncated byte-wise like `sstrncpy`.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct Name<const N: usize = NAME_LEN> {
+    buf: [u8; N],
+}
+
+impl<const N: usize> Default for Name<N> {
+    fn default() -> Self {
+        Name { buf: [0; N] }
+    }
+}
+
+impl<const N: usize> Name<N> {
+    /// Stores `bytes`, cut at the first NUL and at `N - 1` bytes (B-STR-04).
+    pub fn set(&mut self, bytes: &[u8]) {
+        let end = memchr::memchr(0, bytes).unwrap_or(bytes.len()).min(N - 1);
+        self.buf[..end].copy_from_slice(&bytes[..end]);
+        self.buf[end] = 0;
+    }
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        let mut n = Self::default();
+        n.set(bytes);
+        n
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        let end = memchr::memchr(0, &self.buf).unwrap_or(N - 1);
+        &self.buf[..end]
+    }
+    /// The field including its terminating NUL, as collectd's `char[N]`.
+    pub fn as_cstr(&self) -> &core::ffi::CStr {
+        // The buffer always holds a NUL (set() writes one, default is zeroed).
+        core::ffi::CStr::from_bytes_until_nul(&self.buf).unwrap_or_default()
+    }
+    pub fn raw(&self) -> &[u8; N] {
+        &self.buf
+    }
+    pub fn is_empty(&self) -> bool {
+        self.buf[0] == 0
+    }
+}
+
+/// Data-source types as numbered in collectd's plugin.h.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DsType {
+    Counter,
+    Gauge,
+    Derive,
+    Absolute,
+}
+
+impl DsType {
+    pub fn from_raw(t: i32) -> Option<DsType> {
+        match t {
+            0 => Some(DsType::Counter),
+            1 => Some(DsType::Gauge),
+            2 => Some(DsType::Derive),
+            3 => Some(DsType::Absolute),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            DsType::Counter => "counter",
+            DsType::Gauge => "gauge",
+            DsType::Derive => "derive",
+            DsType::Absolute => "absolute",
+        }
+    }
+}
+
+/// One value of a value list, tagged with its data-source type.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Value {
+    Counter(u64),
+    Gauge(f64),
+    Derive(i64),
+    Absolute(u64),
+}
+
+/// The source types of a data set, as far as they fit; `count` is the real number.
+#[derive(Clone, Default)]
+pub struct DsTypes {
+    pub count: usize,
+    /// Raw type numbers of the first `MAX_VALUES` sources.
+    pub types: heapless::Vec<i32, MAX_VALUES>,
+}
+
+/// What did not fit into a fixed-capacity structure.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CapacityError {
+    TooManyValues { type_len: usize },
+    MetaEntries,
+    MetaBytes,
+}
+
+impl fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CapacityError::TooManyValues { type_len } => write!(
+                f,
+                "data set has {type_len} data sources, this build supports at most {MAX_VALUES}"
+            ),
+            CapacityError::MetaEntries => write!(
+                f,
+                "meta data has more than {} entries",
+                crate::meta::META_MAX_ENTRIES
+            ),
+            CapacityError::MetaBytes => write!(
+                f,
+                "meta data keys and strings exceed {} bytes",
+                crate::meta::META_ARENA_BYTES
+            ),
+        }
+    }
+}
+
+/// A value list ready to hand to collectd, built on the stack.
+#[derive(Default)]
+pub struct ValueList {
+    pub values: heapless::Vec<Value, MAX_VALUES>,
+    /// cdtime (2^-30 s); 0 = "now" for dispatch.
+    pub time: u64,
+    /// cdtime; 0 = the context interval for dispatch.
+    pub interval: u64,
+    pub host: Name,
+    pub plugin: Name,
+    pub plugin_instance: Name,
+    pub type_: Name,
+    pub type_instance: Name,
+    pub meta: MetaPool,
+}
+
+impl ValueList {
+    pub fn push(&mut self, v: Value) -> Result<(), CapacityError> {
+        let type_len = self.values.len() + 1;
+        self.values
+            .push(v)
+            .map_err(|_| CapacityError::TooManyValues { type_len })
+    }
+}
+
+/// C's `(uint64_t)(d * 1073741824.0)` exactly as GCC compiles it on x86-64
+/// (B-TIME-01): negatives wrap, NaN and out-of-range map to 2^63, >= 2^64 to 0.
+pub fn double_to_cdtime(d: f64) -> u64 {
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    fn cvttsd2si(x: f64) -> i64 {
+        if x.is_nan() || !(-TWO63..TWO63).contains(&x) {
+            i64::MIN
+        } else {
+            x as i64
+        }
+    }
+    let x = d * 1_073_741_824.0;
+    if x >= TWO63 {
+        (cvttsd2si(x - TWO63) as u64) ^ (1u64 << 63)
+    } else {
+        cvttsd2si(x) as u64
+    }
+}
+
+/// cdtime → seconds (B-TIME-02), exact division by 2^30.
+pub fn cdtime_to_double(t: u64) -> f64 {
+    t as f64 / 1_073_741_824.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn b_time_01_double_to_cdtime_table() {
+        assert_eq!(double_to_cdtime(1.5), 0x6000_0000);
+        assert_eq!(double_to_cdtime(-1.0), 0xFFFF_FFFF_C000_0000);
+        assert_eq!(double_to_cdtime(-0.5), 0xFFFF_FFFF_E000_0000);
+        assert_eq!(double_to_cdtime(f64::NAN), 0x8000_0000_0000_0000);
+        assert_eq!(double_to_cdtime(f64::NEG_INFINITY), 0x8000_0000_0000_0000);
+        assert_eq!(double_to_cdtime(-1e30), 0x8000_0000_0000_0000);
+        assert_eq!(double_to_cdtime(f64::INFINITY), 0);
+        assert_eq!(double_to_cdtime(1e30), 0);
+        // x in [2^63, 2^64) is exact
+        let s = 9_223_372_036_854_775_808.0 / 1_073_741_824.0;
+        assert_eq!(double_to_cdtime(s), 1u64 << 63);
+        assert_eq!(double_to_cdtime(0.0), 0);
+    }
+
+    #[test]
+    fn b_time_02_cdtime_to_double_exact() {
+        assert_eq!(cdtime_to_double(0x6000_0000), 1.5);
+        assert_eq!(cdtime_to_double(1), 1.0 / 1_073_741_824.0);
+    }
+
+    #[test]
+    fn b_str_04_names_truncate_at_nul_and_127_bytes() {
+        let n: Name = Name::from_bytes(b"a\0b");
+        assert_eq!(n.as_bytes(), b"a");
+        let long = [b'x'; 300];
+        let n: Name = Name::from_bytes(&long);
+        assert_eq!(n.as_bytes().len(), 127);
+        assert_eq!(n.as_cstr().to_bytes().len(), 127);
+        let mut s = vec![b'a'; 126];
+        s.extend_from_slice("é".as_bytes());
+        let n: Name = Name::from_bytes(&s);
+        assert_eq!(n.as_bytes().len(), 127);
+        assert!(core::str::from_utf8(n.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn capacity_is_an_error_not_a_panic() {
+        let mut vl = ValueList::default();
+        for i in 0..MAX_VALUES {
+            vl.push(Value::Gauge(i as f64)).unwrap();
+        }
+        let e = vl.push(Value::Gauge(0.0)).unwrap_err();
+        assert_eq!(e, CapacityError::TooManyValues { type_len: MAX_VALUES + 1 });
+        assert!(e.to_string().contains("at most 64"));
+    }
+}

@@ -1,0 +1,10 @@
+"""A config callback that raises."""
+
+import collectd
+
+
+def cfg(conf):
+    raise ValueError('cfg fail')
+
+
+collectd.register_config(cfg)
