@@ -3,10 +3,10 @@
 //! `extern "C"` shims collectd calls. Every shim catches panics, logs them and
 //! returns an error status; none lets a panic cross into C.
 use crate::ffi;
-use crate::host::{DispatchError, Host, Kind, Received};
+use crate::host::{DataSource, DispatchError, Host, Kind, Received, ReceivedNotification};
 use crate::meta::{MetaPool, MetaValue};
 use crate::module::registry::{self, Callback};
-use crate::values::{DsTypes, Value, ValueList, MAX_VALUES};
+use crate::values::{DsTypes, Notification, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::ptr;
 
@@ -37,6 +37,12 @@ pub fn guard<R>(what: &str, on_panic: R, f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// collectd's current time (`cdtime()`).
+pub fn now() -> u64 {
+    // SAFETY: cdtime() only reads the clock.
+    unsafe { ffi::cdtime() }
+}
+
 fn hostname() -> Option<&'static CStr> {
     // SAFETY: hostname_g is a `char *` data symbol of the daemon; reading the
     // pointer value is always fine, it is NULL until the config is read and then
@@ -50,17 +56,17 @@ fn hostname() -> Option<&'static CStr> {
     }
 }
 
-fn copy_name(dst: &mut [c_char; 128], src: &[u8]) {
-    let n = src.len().min(127);
+fn copy_name<const N: usize>(dst: &mut [c_char; N], src: &[u8]) {
+    let n = src.len().min(N - 1);
     for (d, s) in dst.iter_mut().zip(&src[..n]) {
         *d = *s as c_char;
     }
     dst[n] = 0;
 }
 
-fn c_name(field: &[c_char; 128]) -> &CStr {
-    // SAFETY: a [c_char; 128] has the same size and alignment as [u8; 128].
-    let bytes: &[u8; 128] = unsafe { &*(field as *const [c_char; 128]).cast::<[u8; 128]>() };
+fn c_name<const N: usize>(field: &[c_char; N]) -> &CStr {
+    // SAFETY: a [c_char; N] has the same size and alignment as [u8; N].
+    let bytes: &[u8; N] = unsafe { &*(field as *const [c_char; N]).cast::<[u8; N]>() };
     CStr::from_bytes_until_nul(bytes).unwrap_or_default()
 }
 
@@ -196,6 +202,73 @@ impl Host for Collectd {
         }
     }
 
+    fn data_set(&self, type_: &CStr, f: &mut dyn FnMut(DataSource<'_>)) -> bool {
+        // SAFETY: as in ds_types.
+        let Some(ds) = (unsafe { ffi::plugin_get_ds(type_.as_ptr()).as_ref() }) else {
+            return false;
+        };
+        for i in 0..ds.ds_num as usize {
+            // SAFETY: `ds.ds` points to `ds_num` data sources owned by collectd.
+            let s = unsafe { &*ds.ds.add(i) };
+            f(DataSource {
+                name: c_name(&s.name),
+                type_: s.type_,
+                min: s.min,
+                max: s.max,
+            });
+        }
+        true
+    }
+
+    fn dispatch_notification(&self, n: &Notification) -> Result<(), DispatchError> {
+        // SAFETY: notification_t is plain data; all zero is a valid empty value.
+        let mut c: ffi::notification_t = unsafe { core::mem::zeroed() };
+        c.severity = n.severity;
+        c.time = n.time;
+        copy_name(&mut c.message, n.message.as_bytes());
+        if n.host.is_empty() {
+            let h = hostname().ok_or(DispatchError::NoHostname)?;
+            copy_name(&mut c.host, h.to_bytes());
+        } else {
+            copy_name(&mut c.host, n.host.as_bytes());
+        }
+        let plugin: &[u8] = if n.plugin.is_empty() { b"python" } else { n.plugin.as_bytes() };
+        copy_name(&mut c.plugin, plugin);
+        copy_name(&mut c.plugin_instance, n.plugin_instance.as_bytes());
+        copy_name(&mut c.type_, n.type_.as_bytes());
+        copy_name(&mut c.type_instance, n.type_instance.as_bytes());
+        // SAFETY: the meta add functions copy name and value into a list owned
+        // by `c`, which we free after the synchronous dispatch.
+        unsafe {
+            for (k, v) in n.meta.iter() {
+                let k = k.as_ptr();
+                match v {
+                    MetaValue::String(s) => ffi::plugin_notification_meta_add_string(&mut c, k, s.as_ptr()),
+                    MetaValue::Signed(i) => ffi::plugin_notification_meta_add_signed_int(&mut c, k, i),
+                    MetaValue::Unsigned(u) => ffi::plugin_notification_meta_add_unsigned_int(&mut c, k, u),
+                    MetaValue::Double(d) => ffi::plugin_notification_meta_add_double(&mut c, k, d),
+                    MetaValue::Boolean(b) => ffi::plugin_notification_meta_add_boolean(&mut c, k, b),
+                };
+            }
+            let st = ffi::plugin_dispatch_notification(&c);
+            if !c.meta.is_null() {
+                ffi::plugin_notification_meta_free(c.meta);
+            }
+            if st == 0 {
+                Ok(())
+            } else {
+                Err(DispatchError::Failed)
+            }
+        }
+    }
+
+    fn flush(&self, plugin: Option<&CStr>, timeout: u64, identifier: Option<&CStr>) {
+        let p = plugin.map_or(ptr::null(), CStr::as_ptr);
+        let i = identifier.map_or(ptr::null(), CStr::as_ptr);
+        // SAFETY: plugin_flush only reads the (optional) C strings.
+        unsafe { ffi::plugin_flush(p, timeout, i) };
+    }
+
     fn register(
         &self,
         kind: Kind,
@@ -228,8 +301,11 @@ impl Host for Collectd {
                 Kind::Log => {
                     ffi::plugin_register_log(name, Some(log_shim), &ud);
                 }
-                Kind::Notification | Kind::Flush => {
-                    return Err(Box::from_raw(ud.data.cast::<Callback>()));
+                Kind::Notification => {
+                    ffi::plugin_register_notification(name, Some(notification_shim), &ud);
+                }
+                Kind::Flush => {
+                    ffi::plugin_register_flush(name, Some(flush_shim), &ud);
                 }
             }
         }
@@ -352,6 +428,55 @@ impl Received for CReceived<'_> {
             }
             if !table.is_null() {
                 libc::free(table.cast());
+            }
+        }
+    }
+}
+
+/// A notification as collectd passes it to notification callbacks.
+struct CNotification<'a>(&'a ffi::notification_t);
+
+impl ReceivedNotification for CNotification<'_> {
+    fn names(&self) -> [&CStr; 5] {
+        let n = self.0;
+        [
+            c_name(&n.host),
+            c_name(&n.plugin),
+            c_name(&n.plugin_instance),
+            c_name(&n.type_),
+            c_name(&n.type_instance),
+        ]
+    }
+    fn message(&self) -> &CStr {
+        c_name(&self.0.message)
+    }
+    fn severity(&self) -> i32 {
+        self.0.severity
+    }
+    fn time(&self) -> u64 {
+        self.0.time
+    }
+    fn for_each_meta(&self, f: &mut dyn FnMut(&CStr, MetaValue<'_>)) {
+        let mut m = self.0.meta;
+        // SAFETY: the meta list is owned by the notification for the duration of
+        // the callback; each node's union member is the one named by `type_`.
+        unsafe {
+            while let Some(node) = m.as_ref() {
+                let k = c_name(&node.name);
+                let v = &node.nm_value;
+                match node.type_ {
+                    ffi::notification_meta_type_e_NM_TYPE_STRING => {
+                        if !v.nm_string.is_null() {
+                            f(k, MetaValue::String(CStr::from_ptr(v.nm_string)));
+                        }
+                    }
+                    ffi::notification_meta_type_e_NM_TYPE_SIGNED_INT => f(k, MetaValue::Signed(v.nm_signed_int)),
+                    ffi::notification_meta_type_e_NM_TYPE_UNSIGNED_INT => f(k, MetaValue::Unsigned(v.nm_unsigned_int)),
+                    ffi::notification_meta_type_e_NM_TYPE_DOUBLE => f(k, MetaValue::Double(v.nm_double)),
+                    ffi::notification_meta_type_e_NM_TYPE_BOOLEAN => f(k, MetaValue::Boolean(v.nm_boolean)),
+                    _ => {}
+                }
+                m = node.next;
             }
         }
     }
@@ -503,6 +628,35 @@ extern "C" fn log_shim(severity: c_int, msg: *const c_char, ud: *mut ffi::user_d
             }
         }
     });
+}
+
+extern "C" fn notification_shim(n: *const ffi::notification_t, ud: *mut ffi::user_data_t) -> c_int {
+    guard("notification callback", 0, || {
+        // SAFETY: as in read_shim; `n` is valid for the call.
+        unsafe {
+            if let (Some(cb), Some(n)) = (
+                ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()),
+                n.as_ref(),
+            ) {
+                registry::call_notification(cb, &CNotification(n));
+            }
+        }
+        0
+    })
+}
+
+extern "C" fn flush_shim(timeout: u64, id: *const c_char, ud: *mut ffi::user_data_t) -> c_int {
+    guard("flush callback", 0, || {
+        // SAFETY: as in read_shim; `id` is NULL or a C string valid for the call.
+        unsafe {
+            if let Some(cb) = ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()) {
+                let id = (!id.is_null()).then(|| CStr::from_ptr(id));
+                // B-CB-12: the C handler's `int` parameter sees the low 32 bits.
+                registry::call_flush(cb, timeout as u32 as i32, id);
+            }
+        }
+        0
+    })
 }
 
 unsafe extern "C" fn free_callback(p: *mut c_void) {

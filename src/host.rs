@@ -3,7 +3,7 @@
 //! touches the collectd C API directly.
 use crate::meta::MetaValue;
 use crate::module::registry::Callback;
-use crate::values::{DsTypes, Value, ValueList};
+use crate::values::{DsTypes, Notification, Value, ValueList};
 use core::ffi::CStr;
 use std::sync::OnceLock;
 
@@ -59,6 +59,24 @@ pub trait Received {
     fn for_each_meta(&self, f: &mut dyn FnMut(&CStr, MetaValue<'_>));
 }
 
+/// A notification as a notification callback receives it.
+pub trait ReceivedNotification {
+    /// host, plugin, plugin_instance, type, type_instance.
+    fn names(&self) -> [&CStr; 5];
+    fn message(&self) -> &CStr;
+    fn severity(&self) -> i32;
+    fn time(&self) -> u64;
+    fn for_each_meta(&self, f: &mut dyn FnMut(&CStr, MetaValue<'_>));
+}
+
+/// One data source of a data set (`get_dataset`).
+pub struct DataSource<'a> {
+    pub name: &'a CStr,
+    pub type_: i32,
+    pub min: f64,
+    pub max: f64,
+}
+
 pub trait Host: Sync {
     /// `plugin_log(level, "%s", msg)`.
     fn log(&self, level: i32, msg: &CStr);
@@ -68,6 +86,12 @@ pub trait Host: Sync {
     fn dispatch_values(&self, vl: &ValueList) -> Result<(), DispatchError>;
     /// `plugin_write(destination, NULL, vl)`.
     fn write_values(&self, destination: &CStr, vl: &ValueList) -> Result<(), DispatchError>;
+    /// Calls `f` for each data source of the named data set; false if unknown.
+    fn data_set(&self, type_: &CStr, f: &mut dyn FnMut(DataSource<'_>)) -> bool;
+    /// `plugin_dispatch_notification` (synchronous).
+    fn dispatch_notification(&self, n: &Notification) -> Result<(), DispatchError>;
+    /// `plugin_flush(plugin, timeout, identifier)`.
+    fn flush(&self, plugin: Option<&CStr>, timeout: u64, identifier: Option<&CStr>);
     /// Hands `cb` to collectd. On failure the callback is returned, not leaked.
     fn register(
         &self,
@@ -109,6 +133,13 @@ impl Host for NoHost {
     fn write_values(&self, _: &CStr, _: &ValueList) -> Result<(), DispatchError> {
         Err(DispatchError::Failed)
     }
+    fn data_set(&self, _: &CStr, _: &mut dyn FnMut(DataSource<'_>)) -> bool {
+        false
+    }
+    fn dispatch_notification(&self, _: &Notification) -> Result<(), DispatchError> {
+        Err(DispatchError::Failed)
+    }
+    fn flush(&self, _: Option<&CStr>, _: u64, _: Option<&CStr>) {}
     fn register(&self, _: Kind, _: &CStr, _: u64, cb: Box<Callback>) -> Result<(), Box<Callback>> {
         Err(cb)
     }

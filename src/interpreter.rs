@@ -8,7 +8,7 @@
 //! therefore survives between callbacks, and a callback costs a GIL hand-over
 //! instead of a thread-state allocation.
 use crate::module;
-use crate::module::py::{text_from_c, Owned};
+use crate::module::py::Owned;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicPtr, Ordering};
 use pyo3_ffi::*;
@@ -194,13 +194,4 @@ unsafe fn finalize() {
 /// B-LIFE-03: `LoadPlugin python` without a `<Plugin python>` block.
 pub fn never_started() -> bool {
     !is_alive() && MAIN_STATE.load(Ordering::Acquire).is_null()
-}
-
-/// Decodes C text into a Python object (GIL held). Re-exported for the daemon.
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn py_text(b: &[u8]) -> *mut PyObject {
-    // SAFETY: forwarded contract.
-    unsafe { text_from_c(b) }
 }

@@ -53,13 +53,6 @@ impl MetaPool {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-    pub fn clear(&mut self) {
-        self.entries.clear();
-        self.arena.clear();
-    }
 
     fn push_str(&mut self, s: &[u8]) -> Result<u16, CapacityError> {
         let s = &s[..memchr::memchr(0, s).unwrap_or(s.len())];

@@ -43,9 +43,6 @@ impl<const N: usize> Name<N> {
         // The buffer always holds a NUL (set() writes one, default is zeroed).
         core::ffi::CStr::from_bytes_until_nul(&self.buf).unwrap_or_default()
     }
-    pub fn raw(&self) -> &[u8; N] {
-        &self.buf
-    }
     pub fn is_empty(&self) -> bool {
         self.buf[0] == 0
     }
@@ -70,12 +67,12 @@ impl DsType {
             _ => None,
         }
     }
-    pub fn name(self) -> &'static str {
+    pub fn c_name(self) -> &'static core::ffi::CStr {
         match self {
-            DsType::Counter => "counter",
-            DsType::Gauge => "gauge",
-            DsType::Derive => "derive",
-            DsType::Absolute => "absolute",
+            DsType::Counter => c"counter",
+            DsType::Gauge => c"gauge",
+            DsType::Derive => c"derive",
+            DsType::Absolute => c"absolute",
         }
     }
 }
@@ -226,4 +223,22 @@ mod tests {
         assert_eq!(e, CapacityError::TooManyValues { type_len: MAX_VALUES + 1 });
         assert!(e.to_string().contains("at most 64"));
     }
+}
+
+/// `NOTIF_MAX_MSG_LEN` (Debian build): messages hold at most 255 bytes.
+pub const MESSAGE_LEN: usize = 256;
+
+/// A notification ready to hand to collectd, built on the stack.
+#[derive(Default)]
+pub struct Notification {
+    pub severity: i32,
+    /// cdtime; the module fills in "now" for 0 (B-NOTIF-10).
+    pub time: u64,
+    pub message: Name<MESSAGE_LEN>,
+    pub host: Name,
+    pub plugin: Name,
+    pub plugin_instance: Name,
+    pub type_: Name,
+    pub type_instance: Name,
+    pub meta: MetaPool,
 }

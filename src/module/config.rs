@@ -6,6 +6,10 @@ use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
+// The C plugin's `parent` is a T_OBJECT member: reading an unset one gives
+// None (B-CONF-02); pyo3-ffi marks the constant deprecated, CPython keeps it.
+#[allow(deprecated)]
+const T_OBJECT: core::ffi::c_int = pyo3_ffi::_Py_T_OBJECT;
 
 #[repr(C)]
 pub struct Config {
@@ -144,7 +148,7 @@ pub fn members() -> [PyMemberDef; 5] {
         doc: doc.as_ptr(),
     };
     [
-        m(c"parent", _Py_T_OBJECT, offset_of!(Config, parent), c"This represents the parent of this node. On the root node\nof the config tree it will be None.\n"),
+        m(c"parent", T_OBJECT, offset_of!(Config, parent), c"This represents the parent of this node. On the root node\nof the config tree it will be None.\n"),
         m(c"key", Py_T_OBJECT_EX, offset_of!(Config, key), c"This is the keyword of this item, ie the first word of any\ngiven line in the config file. It will always be a string.\n"),
         m(c"values", Py_T_OBJECT_EX, offset_of!(Config, values), c"This is a tuple (which might be empty) of all value, ie words\nfollowing the keyword in any given line in the config file.\n\nEvery item in this tuple will be either a string or a float or a bool,\ndepending on the contents of the configuration file.\n"),
         m(c"children", Py_T_OBJECT_EX, offset_of!(Config, children), c"This is a tuple of child nodes. For most nodes this will be\nempty. If this node represents a block instead of a single line of the config\nfile it will contain all nodes in this block.\n"),

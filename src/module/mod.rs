@@ -3,6 +3,7 @@
 //! attribute semantics and type names match the C plugin exactly.
 pub mod config;
 pub mod errors;
+pub mod notification;
 pub mod plugindata;
 pub mod py;
 pub mod registry;
@@ -27,6 +28,11 @@ const REG_READ_DOC: &CStr = c"register_read(callback[, interval][, data][, name]
 const REG_WRITE_DOC: &CStr = c"register_write(callback[, data][, name]) -> identifier\n\nRegister a callback function to receive values dispatched by other plugins.\n'callback' is a callable object that will be called every time a value\n    is dispatched.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with one or two parameters:\nvalues: A Values object which is a copy of the dispatched values.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
 const REG_SHUTDOWN_DOC: &CStr = c"register_shutdown(callback[, data][, name]) -> identifier\n\nRegister a callback function for collectd shutdown.\n'callback' is a callable object that will be called once collectd is\n    shutting down.\n'data' is an optional object that will be passed back to the callback\n    function if it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with no parameters except for\n    data if it was supplied.";
 
+const REG_NOTIFICATION_DOC: &CStr = c"register_notification(callback[, data][, name]) -> identifier\n\nRegister a callback function for notifications.\n'callback' is a callable object that will be called every time a notification\n    is dispatched.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with one or two parameters:\nnotification: A copy of the notification that was dispatched.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
+const REG_FLUSH_DOC: &CStr = c"register_flush(callback[, data][, name]) -> identifier\n\nRegister a callback function for flush messages.\n'callback' is a callable object that will be called every time a plugin\n    requests a flush for either this or all plugins.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with two or three parameters:\ntimeout: Indicates that only data older than 'timeout' seconds is to\n    be flushed.\nid: Specifies which values are to be flushed.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
+const FLUSH_DOC: &CStr = c"flush([plugin][, timeout][, identifier]) -> None\n\nFlushes the cache of another plugin.";
+const GET_DATASET_DOC: &CStr = c"get_dataset(name) -> definition\n\nReturns the definition of a dataset specified by name.\n\n'name' is a string specifying the dataset to query.\n'definition' is a list of 4-tuples. Every tuple represents a \n    data source within the data set and its 4 values are the \n    name, type, min and max value.\n    'name' is a string.\n    'type' is a string that is equal to either DS_TYPE_COUNTER,\n        DS_TYPE_GAUGE, DS_TYPE_DERIVE or DS_TYPE_ABSOLUTE.\n    'min' and 'max' are either a float or None.";
+
 macro_rules! kw_fn {
     ($name:ident, $body:expr) => {
         unsafe extern "C" fn $name(
@@ -47,6 +53,9 @@ kw_fn!(register_shutdown, |a, k| registry::register_list(ListKind::Shutdown, a, 
 kw_fn!(register_read, |a, k| registry::register_host(Kind::Read, a, k));
 kw_fn!(register_write, |a, k| registry::register_host(Kind::Write, a, k));
 kw_fn!(register_log, |a, k| registry::register_host(Kind::Log, a, k));
+kw_fn!(register_notification, |a, k| registry::register_host(Kind::Notification, a, k));
+kw_fn!(register_flush, |a, k| registry::register_host(Kind::Flush, a, k));
+kw_fn!(flush, flush_impl);
 
 macro_rules! o_fn {
     ($name:ident, $body:expr) => {
@@ -63,6 +72,104 @@ o_fn!(unregister_shutdown, |a| registry::unregister_list(ListKind::Shutdown, a))
 o_fn!(unregister_read, |a| registry::unregister_host(Kind::Read, a));
 o_fn!(unregister_write, |a| registry::unregister_host(Kind::Write, a));
 o_fn!(unregister_log, |a| registry::unregister_host(Kind::Log, a));
+o_fn!(unregister_notification, |a| registry::unregister_host(Kind::Notification, a));
+o_fn!(unregister_flush, |a| registry::unregister_host(Kind::Flush, a));
+
+/// B-FLUSH-01/02: `flush(plugin, timeout, identifier)`; the timeout is passed
+/// as raw cdtime units (B-BUG-01).
+unsafe fn flush_impl(args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+    let mut plugin = ArgStr::none();
+    let mut identifier = ArgStr::none();
+    let mut timeout: c_int = -1;
+    let mut kw = [
+        c"plugin".as_ptr() as *mut c_char,
+        c"timeout".as_ptr() as *mut c_char,
+        c"identifier".as_ptr() as *mut c_char,
+        core::ptr::null_mut(),
+    ];
+    let enc = core::ptr::null::<c_char>();
+    // SAFETY: GIL held (module function); the format matches the outputs.
+    unsafe {
+        if PyArg_ParseTupleAndKeywords(
+            args,
+            kwds,
+            c"|etiet".as_ptr(),
+            kw.as_mut_ptr(),
+            enc,
+            &mut plugin.0,
+            &mut timeout,
+            enc,
+            &mut identifier.0,
+        ) == 0
+        {
+            return core::ptr::null_mut();
+        }
+        let (p, i) = (plugin.get(), identifier.get());
+        allow_threads(|| host().flush(p, timeout as i64 as u64, i));
+        Py_INCREF(Py_None());
+        Py_None()
+    }
+}
+
+/// B-DS-01/02: `[(name, type, min, max), ...]` with min/max through C float.
+unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let mut name = ArgStr::none();
+    // SAFETY: METH_VARARGS function, GIL held; the format matches the output.
+    unsafe {
+        if PyArg_ParseTuple(args, c"et".as_ptr(), core::ptr::null::<c_char>(), &mut name.0) == 0 {
+            return core::ptr::null_mut();
+        }
+        let n = name.get().unwrap_or(c"");
+        let Some(list) = py::Owned::new(PyList_New(0)) else {
+            return core::ptr::null_mut();
+        };
+        let mut failed = false;
+        let found = host().data_set(n, &mut |ds| {
+            let num = |x: f64| {
+                let f = x as f32;
+                if f.is_nan() {
+                    py::Owned::borrowed(Py_None()).into_raw()
+                } else {
+                    PyFloat_FromDouble(f as f64)
+                }
+            };
+            let type_name: &CStr = match crate::values::DsType::from_raw(ds.type_) {
+                Some(t) => t.c_name(),
+                None => c"unknown",
+            };
+            let items = [
+                py::text_from_c(ds.name.to_bytes()),
+                PyUnicode_FromString(type_name.as_ptr()),
+                num(ds.min),
+                num(ds.max),
+            ];
+            let tuple = PyTuple_New(4);
+            if tuple.is_null() || items.iter().any(|p| p.is_null()) {
+                failed = true;
+                for p in items {
+                    Py_XDECREF(p);
+                }
+                Py_XDECREF(tuple);
+                return;
+            }
+            for (i, p) in items.into_iter().enumerate() {
+                PyTuple_SET_ITEM(tuple, i as Py_ssize_t, p);
+            }
+            if PyList_Append(list.as_ptr(), tuple) != 0 {
+                failed = true;
+            }
+            Py_DECREF(tuple);
+        });
+        if !found {
+            plugindata::dataset_not_found(n.to_bytes());
+            return core::ptr::null_mut();
+        }
+        if failed {
+            return core::ptr::null_mut();
+        }
+        list.into_raw()
+    }
+}
 
 /// B-LOG-01/02: `et`-parsed text, logged literally with the GIL released.
 unsafe fn log_at(level: i32, args: *mut PyObject) -> *mut PyObject {
@@ -127,12 +234,18 @@ fn module_methods() -> &'static mut [PyMethodDef] {
         kw_method(c"register_config", register_config, REG_CONFIG_DOC),
         kw_method(c"register_read", register_read, REG_READ_DOC),
         kw_method(c"register_write", register_write, REG_WRITE_DOC),
+        kw_method(c"register_notification", register_notification, REG_NOTIFICATION_DOC),
+        kw_method(c"register_flush", register_flush, REG_FLUSH_DOC),
         kw_method(c"register_shutdown", register_shutdown, REG_SHUTDOWN_DOC),
+        kw_method(c"flush", flush, FLUSH_DOC),
+        method(c"get_dataset", get_dataset, METH_VARARGS, GET_DATASET_DOC),
         method(c"unregister_log", unregister_log, METH_O, UNREGISTER_DOC),
         method(c"unregister_init", unregister_init, METH_O, UNREGISTER_DOC),
         method(c"unregister_config", unregister_config, METH_O, UNREGISTER_DOC),
         method(c"unregister_read", unregister_read, METH_O, UNREGISTER_DOC),
         method(c"unregister_write", unregister_write, METH_O, UNREGISTER_DOC),
+        method(c"unregister_notification", unregister_notification, METH_O, UNREGISTER_DOC),
+        method(c"unregister_flush", unregister_flush, METH_O, UNREGISTER_DOC),
         method(c"unregister_shutdown", unregister_shutdown, METH_O, UNREGISTER_DOC),
         PyMethodDef::zeroed(),
     ];
@@ -300,6 +413,34 @@ pub unsafe fn create_types() -> Result<(), ()> {
         }
         values::TYPE.store(vt, Ordering::Release);
 
+        let methods = vec![
+            kw_method(c"dispatch", notification::dispatch, values::DISPATCH_DOC),
+            PyMethodDef::zeroed(),
+        ];
+        let nt = make_type(
+            c"collectd.Notification",
+            core::mem::size_of::<notification::Notification>(),
+            gc,
+            pdt,
+            vec![
+                slot(Py_tp_new, notification::tp_new as *mut c_void),
+                slot(Py_tp_init, notification::tp_init as *mut c_void),
+                slot(Py_tp_repr, notification::tp_repr as *mut c_void),
+                slot(Py_tp_traverse, notification::tp_traverse as *mut c_void),
+                slot(Py_tp_clear, notification::tp_clear as *mut c_void),
+                slot(Py_tp_dealloc, notification::tp_dealloc as *mut c_void),
+                slot(Py_tp_methods, leak(methods)),
+                slot(Py_tp_members, leak(notification::members().to_vec())),
+                slot(Py_tp_getset, leak(notification::getsets().to_vec())),
+                slot(Py_tp_doc, notification::DOC.as_ptr() as *mut c_void),
+            ],
+        );
+        if nt.is_null() {
+            fail(b"NotificationType");
+            return Err(());
+        }
+        notification::TYPE.store(nt, Ordering::Release);
+
         let int_type = core::ptr::addr_of_mut!(PyLong_Type).cast::<PyObject>();
         for (name, doc, cell, what) in [
             (c"collectd.Signed", signed::SIGNED_DOC, &signed::SIGNED, &b"SignedType"[..]),
@@ -340,6 +481,7 @@ pub unsafe fn populate(m: *mut PyObject) {
         };
         add(c"Config", config::TYPE.load(Ordering::Acquire));
         add(c"Values", values::TYPE.load(Ordering::Acquire));
+        add(c"Notification", notification::TYPE.load(Ordering::Acquire));
         add(c"Signed", signed::SIGNED.load(Ordering::Acquire));
         add(c"Unsigned", signed::UNSIGNED.load(Ordering::Acquire));
         add(c"CollectdError", errors::collectd_error());

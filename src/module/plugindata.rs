@@ -260,9 +260,6 @@ pub unsafe fn store_names(o: *mut PyObject, a: &NameArgs) {
     d.type_instance.set(a.type_instance.bytes().unwrap_or(b""));
 }
 
-/// The kwlist pointer type PyArg expects.
-pub type KwList<const N: usize> = [*mut c_char; N];
-
 pub static TYPE: core::sync::atomic::AtomicPtr<PyObject> =
     core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 

@@ -1,12 +1,12 @@
 //! Registered Python callbacks: identifiers (B-NAME), the plugin-owned lists
 //! for config/init/shutdown (B-REG-01 a), hand-over of read/write/log
 //! callbacks to the host (B-REG-01 b), and how each kind is invoked (B-CB).
-use crate::host::{host, Kind, Received};
+use crate::host::{host, Kind, Received, ReceivedNotification};
 use crate::interpreter::{self, with_gil};
 use crate::meta::MetaValue;
 use crate::module::errors::log_exception;
 use crate::module::py::{as_text, log_released, set_error, text_from_c, ArgStr, Line, Owned};
-use crate::module::{signed, values as pyvalues};
+use crate::module::{notification as pynotif, signed, values as pyvalues};
 use crate::values::{cdtime_to_double, Value};
 use core::ffi::{c_char, CStr};
 use core::fmt::Write as _;
@@ -400,8 +400,27 @@ unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
             }
             PyList_SET_ITEM(list.as_ptr(), i as Py_ssize_t, o);
         }
+        let dict = meta_dict(&|f| vl.for_each_meta(f))?;
+        pyvalues::new_for_write(
+            [vl.host(), vl.plugin(), vl.plugin_instance(), vl.type_(), vl.type_instance()],
+            cdtime_to_double(vl.time()),
+            cdtime_to_double(vl.interval()),
+            list,
+            dict,
+        )
+    }
+}
+
+/// Meta from collectd → a new dict of str/Signed/Unsigned/float/bool
+/// (B-META-10/11); later duplicates overwrite earlier ones.
+///
+/// # Safety
+/// GIL held.
+unsafe fn meta_dict(each: &dyn Fn(&mut dyn FnMut(&CStr, MetaValue<'_>))) -> Option<Owned> {
+    // SAFETY: GIL held per contract.
+    unsafe {
         let dict = Owned::new(PyDict_New())?;
-        vl.for_each_meta(&mut |k, v| {
+        each(&mut |k, v| {
             let o = match v {
                 MetaValue::String(s) => text_from_c(s.to_bytes()),
                 MetaValue::Signed(x) => signed::new_signed(x),
@@ -420,14 +439,51 @@ unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
             }
             PyErr_Clear();
         });
-        pyvalues::new_for_write(
-            [vl.host(), vl.plugin(), vl.plugin_instance(), vl.type_(), vl.type_instance()],
-            cdtime_to_double(vl.time()),
-            cdtime_to_double(vl.interval()),
-            list,
-            dict,
-        )
+        Some(dict)
     }
+}
+
+/// B-CB-06: notification callback with a fresh `collectd.Notification`.
+pub fn call_notification(cb: &Callback, n: &dyn ReceivedNotification) {
+    with_gil(|| {
+        // SAFETY: GIL held inside with_gil.
+        unsafe {
+            let Some(meta) = meta_dict(&|f| n.for_each_meta(f)) else {
+                PyErr_Clear();
+                return;
+            };
+            let Some(obj) = pynotif::new_for_callback(
+                n.names(),
+                n.message(),
+                n.severity(),
+                cdtime_to_double(n.time()),
+                meta,
+            ) else {
+                log_exception(b"notification callback");
+                return;
+            };
+            invoke(cb, &[obj.as_ptr()], b"notification callback");
+        }
+    });
+}
+
+/// B-CB-09: flush callback `(timeout, identifier or None[, data])`.
+pub fn call_flush(cb: &Callback, timeout: i32, id: Option<&CStr>) {
+    with_gil(|| {
+        // SAFETY: GIL held inside with_gil.
+        unsafe {
+            let t = Owned::new(PyLong_FromLong(timeout as _));
+            let i = match id {
+                Some(id) => Owned::new(text_from_c(id.to_bytes())),
+                None => Some(Owned::borrowed(Py_None())),
+            };
+            let (Some(t), Some(i)) = (t, i) else {
+                PyErr_Clear();
+                return;
+            };
+            invoke(cb, &[t.as_ptr(), i.as_ptr()], b"flush callback");
+        }
+    });
 }
 
 /// B-CB-07: log callback. Exceptions go to `PyErr_Print` (stderr), never to

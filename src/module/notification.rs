@@ -1,0 +1,336 @@
+//! `collectd.Notification` (B-NOTIF): attributes, constructor, repr and the
+//! synchronous `dispatch`. Staged on the stack like a value list.
+use crate::host::{host, DispatchError};
+use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
+use crate::module::py::{allow_threads, as_text, text_from_c, ArgStr, Owned};
+use crate::module::values::stage_meta;
+use crate::values::{double_to_cdtime, Name, Notification as Staged, MESSAGE_LEN};
+use core::ffi::{c_char, c_int, c_void, CStr};
+use core::mem::offset_of;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use pyo3_ffi::*;
+
+#[repr(C)]
+pub struct Notification {
+    pub data: PluginData,
+    pub severity: c_int,
+    pub message: Name<MESSAGE_LEN>,
+    pub meta: *mut PyObject,
+}
+
+pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
+
+fn kwlist() -> [*mut c_char; 10] {
+    [
+        c"type".as_ptr() as *mut c_char,
+        c"message".as_ptr() as *mut c_char,
+        c"plugin_instance".as_ptr() as *mut c_char,
+        c"type_instance".as_ptr() as *mut c_char,
+        c"plugin".as_ptr() as *mut c_char,
+        c"host".as_ptr() as *mut c_char,
+        c"time".as_ptr() as *mut c_char,
+        c"severity".as_ptr() as *mut c_char,
+        c"meta".as_ptr() as *mut c_char,
+        core::ptr::null_mut(),
+    ]
+}
+
+/// Parses `"|etetetetetetdiO"`; outputs keep their defaults when omitted.
+///
+/// # Safety
+/// GIL held; CPython argument objects.
+unsafe fn parse(
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+    n: &mut NameArgs,
+    message: &mut ArgStr,
+    time: &mut f64,
+    severity: &mut c_int,
+    meta: &mut *mut PyObject,
+) -> bool {
+    let mut kw = kwlist();
+    let enc = core::ptr::null::<c_char>();
+    // SAFETY: GIL held; the format matches the output pointers exactly.
+    unsafe {
+        PyArg_ParseTupleAndKeywords(
+            args,
+            kwds,
+            c"|etetetetetetdiO".as_ptr(),
+            kw.as_mut_ptr(),
+            enc,
+            &mut n.type_.0,
+            enc,
+            &mut message.0,
+            enc,
+            &mut n.plugin_instance.0,
+            enc,
+            &mut n.type_instance.0,
+            enc,
+            &mut n.plugin.0,
+            enc,
+            &mut n.host.0,
+            time as *mut f64,
+            severity as *mut c_int,
+            meta as *mut *mut PyObject,
+        ) != 0
+    }
+}
+
+pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mut PyObject) -> *mut PyObject {
+    // SAFETY: CPython slot with the GIL held.
+    unsafe {
+        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
+        let o = alloc(t, 0);
+        if o.is_null() {
+            return o;
+        }
+        plugindata::reset(o);
+        let n = &mut *o.cast::<Notification>();
+        n.severity = 0;
+        n.message.set(b"");
+        n.meta = PyDict_New();
+        o
+    }
+}
+
+pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> c_int {
+    let mut names = NameArgs::new();
+    let mut message = ArgStr::none();
+    let (mut time, mut severity, mut meta) = (0f64, 0 as c_int, core::ptr::null_mut());
+    // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
+    unsafe {
+        if !parse(args, kwds, &mut names, &mut message, &mut time, &mut severity, &mut meta) {
+            return -1;
+        }
+        if let Some(t) = names.type_.get() {
+            if !plugindata::known_type(t) {
+                dataset_not_found(t.to_bytes());
+                return -1;
+            }
+        }
+        plugindata::store_names(o, &names);
+        let n = &mut *o.cast::<Notification>();
+        n.data.time = time;
+        n.severity = severity;
+        n.message.set(message.bytes().unwrap_or(b""));
+        let meta = if meta.is_null() { PyDict_New() } else { Owned::borrowed(meta).into_raw() };
+        Py_XDECREF(core::mem::replace(&mut n.meta, meta));
+    }
+    0
+}
+
+pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
+    unsafe {
+        let n = &*o.cast::<Notification>();
+        let mut r = Repr::common(o);
+        if n.severity != 0 {
+            r.lit(c",severity=");
+            r.repr_of(Owned::new(PyLong_FromLong(n.severity as _)));
+        }
+        if !n.message.is_empty() {
+            r.lit(c",message=");
+            r.repr_of(Owned::new(text_from_c(n.message.as_bytes())));
+        }
+        if !n.meta.is_null() && (PyDict_Check(n.meta) == 0 || PyDict_Size(n.meta) > 0) {
+            r.lit(c",meta=");
+            r.repr_of(Some(Owned::borrowed(n.meta)));
+        }
+        r.lit(c")");
+        r.finish()
+    }
+}
+
+pub unsafe extern "C" fn tp_traverse(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int {
+    // SAFETY: GC calls this with a valid Notification instance.
+    unsafe {
+        let n = &*o.cast::<Notification>();
+        for p in [n.meta, Py_TYPE(o).cast::<PyObject>()] {
+            if !p.is_null() {
+                let r = visit(p, arg);
+                if r != 0 {
+                    return r;
+                }
+            }
+        }
+    }
+    0
+}
+
+pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
+    // SAFETY: GIL held; we own the reference we clear.
+    unsafe {
+        let n = &mut *o.cast::<Notification>();
+        Py_XDECREF(core::mem::replace(&mut n.meta, core::ptr::null_mut()));
+    }
+    0
+}
+
+pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
+    // SAFETY: called once at refcount zero with the GIL held (see Values).
+    unsafe {
+        let t = Py_TYPE(o);
+        PyObject_GC_UnTrack(o.cast());
+        tp_clear(o);
+        if let Some(free) = (*t).tp_free {
+            free(o.cast());
+        }
+        Py_DECREF(t.cast());
+    }
+}
+
+pub unsafe extern "C" fn get_message(o: *mut PyObject, _c: *mut c_void) -> *mut PyObject {
+    // SAFETY: getter on a Notification instance, GIL held.
+    unsafe { text_from_c((*o.cast::<Notification>()).message.as_bytes()) }
+}
+
+pub unsafe extern "C" fn set_message(o: *mut PyObject, value: *mut PyObject, _c: *mut c_void) -> c_int {
+    // SAFETY: setter on a Notification instance, GIL held.
+    unsafe {
+        if value.is_null() {
+            PyErr_SetString(PyExc_TypeError, c"Cannot delete this attribute".as_ptr());
+            return -1;
+        }
+        match as_text(value) {
+            Some(t) => {
+                (*o.cast::<Notification>()).message.set(t);
+                0
+            }
+            None => -1,
+        }
+    }
+}
+
+/// B-NOTIF-10/11.
+pub unsafe extern "C" fn dispatch(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+    let mut names = NameArgs::new();
+    let mut message = ArgStr::none();
+    // SAFETY: CPython method call with the GIL held; `o` is a Notification.
+    unsafe {
+        let this = &*o.cast::<Notification>();
+        let (mut time, mut severity, mut meta) = (this.data.time, this.severity, this.meta);
+        if !parse(args, kwds, &mut names, &mut message, &mut time, &mut severity, &mut meta) {
+            return core::ptr::null_mut();
+        }
+        let d = fields(o);
+        let pick = |a: &ArgStr, dflt: &Name| match a.bytes() {
+            Some(b) => Name::from_bytes(b),
+            None => *dflt,
+        };
+        let mut n = Staged {
+            severity,
+            time: double_to_cdtime(time),
+            host: pick(&names.host, &d.host),
+            plugin: pick(&names.plugin, &d.plugin),
+            plugin_instance: pick(&names.plugin_instance, &d.plugin_instance),
+            type_: pick(&names.type_, &d.type_),
+            type_instance: pick(&names.type_instance, &d.type_instance),
+            ..Default::default()
+        };
+        n.message = match message.bytes() {
+            Some(b) => Name::from_bytes(b),
+            None => this.message,
+        };
+        drop((names, message));
+        if n.type_.is_empty() {
+            PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
+            return core::ptr::null_mut();
+        }
+        if !plugindata::known_type(n.type_.as_cstr()) {
+            dataset_not_found(n.type_.as_bytes());
+            return core::ptr::null_mut();
+        }
+        if !meta.is_null() && meta != Py_None() && PyDict_Check(meta) == 0 {
+            PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
+            return core::ptr::null_mut();
+        }
+        if stage_meta(meta, &mut n.meta).is_err() {
+            return core::ptr::null_mut();
+        }
+        if n.time == 0 {
+            n.time = crate::daemon::now();
+        }
+        match allow_threads(|| host().dispatch_notification(&n)) {
+            Ok(()) => {
+                Py_INCREF(Py_None());
+                Py_None()
+            }
+            Err(DispatchError::NoHostname) => {
+                PyErr_SetString(
+                    PyExc_RuntimeError,
+                    c"cannot dispatch a notification with an empty host before collectd knows its hostname (during the config phase); set host explicitly".as_ptr(),
+                );
+                core::ptr::null_mut()
+            }
+            Err(DispatchError::Failed) => {
+                PyErr_SetString(PyExc_RuntimeError, c"error dispatching notification, read the logs".as_ptr());
+                core::ptr::null_mut()
+            }
+        }
+    }
+}
+
+/// A fresh `collectd.Notification` for a notification callback (B-CB-06).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn new_for_callback(
+    names: [&CStr; 5],
+    message: &CStr,
+    severity: c_int,
+    time: f64,
+    meta: Owned,
+) -> Option<Owned> {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
+        let o = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        let n = &mut *o.as_ptr().cast::<Notification>();
+        let [h, p, pi, ty, ti] = names;
+        n.data.host.set(h.to_bytes());
+        n.data.plugin.set(p.to_bytes());
+        n.data.plugin_instance.set(pi.to_bytes());
+        n.data.type_.set(ty.to_bytes());
+        n.data.type_instance.set(ti.to_bytes());
+        n.data.time = time;
+        n.message.set(message.to_bytes());
+        n.severity = severity;
+        Py_XDECREF(core::mem::replace(&mut n.meta, meta.into_raw()));
+        Some(o)
+    }
+}
+
+pub fn members() -> [PyMemberDef; 3] {
+    [
+        PyMemberDef {
+            name: c"severity".as_ptr(),
+            type_code: Py_T_INT,
+            offset: offset_of!(Notification, severity) as Py_ssize_t,
+            flags: 0,
+            doc: c"The severity of this notification. Assign or compare to\nNOTIF_FAILURE, NOTIF_WARNING or NOTIF_OKAY.".as_ptr(),
+        },
+        PyMemberDef {
+            name: c"meta".as_ptr(),
+            type_code: Py_T_OBJECT_EX,
+            offset: offset_of!(Notification, meta) as Py_ssize_t,
+            flags: 0,
+            doc: c"These are the meta data for the Notification object.\nIt has to be a dictionary of numbers, strings or bools. All keys must be\nstrings. int and long objects will be dispatched as signed integers unless\nthey are between 2**63 and 2**64-1, which will result in a unsigned integer.\nOne of these storage classes can be forced by using the classes\ncollectd.Signed and collectd.Unsigned. A meta object received by a\nnotification callback will always contain Signed or Unsigned objects.".as_ptr(),
+        },
+        PyMemberDef::default(),
+    ]
+}
+
+pub fn getsets() -> [PyGetSetDef; 2] {
+    [
+        PyGetSetDef {
+            name: c"message".as_ptr(),
+            get: Some(get_message),
+            set: Some(set_message),
+            doc: c"Some kind of description what's going on and why this Notification was generated.".as_ptr(),
+            closure: core::ptr::null_mut(),
+        },
+        PyGetSetDef::default(),
+    ]
+}
+
+pub const DOC: &CStr = c"The Notification class is a wrapper around the collectd notification.\nIt can be used to notify other plugins about bad stuff happening. It works\nsimilar to Values but has a severity and a message instead of interval\nand time.\nNotifications can be dispatched at any time and can be received with\nregister_notification.";
