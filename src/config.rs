@@ -83,8 +83,10 @@ unsafe fn config_item(item: ConfigItem<'_>) -> Result<(), ()> {
                 log_exception(b"python initialization");
                 return Err(());
             };
-            let Some(f) = Owned::new(PyObject_GetAttrString(tb.as_ptr(), c"format_exception".as_ptr()))
-            else {
+            let Some(f) = Owned::new(PyObject_GetAttrString(
+                tb.as_ptr(),
+                c"format_exception".as_ptr(),
+            )) else {
                 log_exception(b"python initialization");
                 return Err(());
             };

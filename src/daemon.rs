@@ -166,7 +166,7 @@ impl Host for Collectd {
         // owned by collectd that is never freed while plugins run.
         let ds = unsafe { ffi::plugin_get_ds(type_.as_ptr()).as_ref() }?;
         let mut out = DsTypes {
-            count: ds.ds_num as usize,
+            count: ds.ds_num,
             types: heapless::Vec::new(),
         };
         for i in 0..out.count.min(MAX_VALUES) {
@@ -207,7 +207,7 @@ impl Host for Collectd {
         let Some(ds) = (unsafe { ffi::plugin_get_ds(type_.as_ptr()).as_ref() }) else {
             return false;
         };
-        for i in 0..ds.ds_num as usize {
+        for i in 0..ds.ds_num {
             // SAFETY: `ds.ds` points to `ds_num` data sources owned by collectd.
             let s = unsafe { &*ds.ds.add(i) };
             f(DataSource {
@@ -232,7 +232,11 @@ impl Host for Collectd {
         } else {
             copy_name(&mut c.host, n.host.as_bytes());
         }
-        let plugin: &[u8] = if n.plugin.is_empty() { b"python" } else { n.plugin.as_bytes() };
+        let plugin: &[u8] = if n.plugin.is_empty() {
+            b"python"
+        } else {
+            n.plugin.as_bytes()
+        };
         copy_name(&mut c.plugin, plugin);
         copy_name(&mut c.plugin_instance, n.plugin_instance.as_bytes());
         copy_name(&mut c.type_, n.type_.as_bytes());
@@ -243,11 +247,19 @@ impl Host for Collectd {
             for (k, v) in n.meta.iter() {
                 let k = k.as_ptr();
                 match v {
-                    MetaValue::String(s) => ffi::plugin_notification_meta_add_string(&mut c, k, s.as_ptr()),
-                    MetaValue::Signed(i) => ffi::plugin_notification_meta_add_signed_int(&mut c, k, i),
-                    MetaValue::Unsigned(u) => ffi::plugin_notification_meta_add_unsigned_int(&mut c, k, u),
+                    MetaValue::String(s) => {
+                        ffi::plugin_notification_meta_add_string(&mut c, k, s.as_ptr())
+                    }
+                    MetaValue::Signed(i) => {
+                        ffi::plugin_notification_meta_add_signed_int(&mut c, k, i)
+                    }
+                    MetaValue::Unsigned(u) => {
+                        ffi::plugin_notification_meta_add_unsigned_int(&mut c, k, u)
+                    }
                     MetaValue::Double(d) => ffi::plugin_notification_meta_add_double(&mut c, k, d),
-                    MetaValue::Boolean(b) => ffi::plugin_notification_meta_add_boolean(&mut c, k, b),
+                    MetaValue::Boolean(b) => {
+                        ffi::plugin_notification_meta_add_boolean(&mut c, k, b)
+                    }
                 };
             }
             let st = ffi::plugin_dispatch_notification(&c);
@@ -357,10 +369,10 @@ impl Received for CReceived<'_> {
         self.vl.interval
     }
     fn len(&self) -> usize {
-        self.vl.values_len as usize
+        self.vl.values_len
     }
     fn value(&self, i: usize) -> Result<Value, i32> {
-        if i >= self.ds.ds_num as usize || i >= self.len() {
+        if i >= self.ds.ds_num || i >= self.len() {
             return Err(-1);
         }
         // SAFETY: i < ds_num and i < values_len (checked above); both arrays are
@@ -465,15 +477,21 @@ impl ReceivedNotification for CNotification<'_> {
                 let k = c_name(&node.name);
                 let v = &node.nm_value;
                 match node.type_ {
-                    ffi::notification_meta_type_e_NM_TYPE_STRING => {
-                        if !v.nm_string.is_null() {
-                            f(k, MetaValue::String(CStr::from_ptr(v.nm_string)));
-                        }
+                    ffi::notification_meta_type_e_NM_TYPE_STRING if !v.nm_string.is_null() => {
+                        f(k, MetaValue::String(CStr::from_ptr(v.nm_string)));
                     }
-                    ffi::notification_meta_type_e_NM_TYPE_SIGNED_INT => f(k, MetaValue::Signed(v.nm_signed_int)),
-                    ffi::notification_meta_type_e_NM_TYPE_UNSIGNED_INT => f(k, MetaValue::Unsigned(v.nm_unsigned_int)),
-                    ffi::notification_meta_type_e_NM_TYPE_DOUBLE => f(k, MetaValue::Double(v.nm_double)),
-                    ffi::notification_meta_type_e_NM_TYPE_BOOLEAN => f(k, MetaValue::Boolean(v.nm_boolean)),
+                    ffi::notification_meta_type_e_NM_TYPE_SIGNED_INT => {
+                        f(k, MetaValue::Signed(v.nm_signed_int))
+                    }
+                    ffi::notification_meta_type_e_NM_TYPE_UNSIGNED_INT => {
+                        f(k, MetaValue::Unsigned(v.nm_unsigned_int))
+                    }
+                    ffi::notification_meta_type_e_NM_TYPE_DOUBLE => {
+                        f(k, MetaValue::Double(v.nm_double))
+                    }
+                    ffi::notification_meta_type_e_NM_TYPE_BOOLEAN => {
+                        f(k, MetaValue::Boolean(v.nm_boolean))
+                    }
                     _ => {}
                 }
                 m = node.next;
@@ -511,9 +529,7 @@ impl<'a> ConfigItem<'a> {
             unsafe {
                 let v = &*item.values.add(i);
                 match v.type_ as u32 {
-                    ffi::OCONFIG_TYPE_STRING => {
-                        ConfigValue::String(CStr::from_ptr(v.value.string))
-                    }
+                    ffi::OCONFIG_TYPE_STRING => ConfigValue::String(CStr::from_ptr(v.value.string)),
                     ffi::OCONFIG_TYPE_NUMBER => ConfigValue::Number(v.value.number),
                     _ => ConfigValue::Boolean(v.value.boolean != 0),
                 }

@@ -135,12 +135,19 @@ mod tests {
     fn full_pool_is_an_error_and_unchanged() {
         let mut p = MetaPool::default();
         for i in 0..META_MAX_ENTRIES {
-            p.add(format!("k{i}").as_bytes(), Staged::Signed(i as i64)).unwrap();
+            p.add(format!("k{i}").as_bytes(), Staged::Signed(i as i64))
+                .unwrap();
         }
-        assert_eq!(p.add(b"x", Staged::Signed(0)), Err(CapacityError::MetaEntries));
+        assert_eq!(
+            p.add(b"x", Staged::Signed(0)),
+            Err(CapacityError::MetaEntries)
+        );
         let mut p = MetaPool::default();
         let big = vec![b'v'; META_ARENA_BYTES];
-        assert_eq!(p.add(b"k", Staged::String(&big)), Err(CapacityError::MetaBytes));
+        assert_eq!(
+            p.add(b"k", Staged::String(&big)),
+            Err(CapacityError::MetaBytes)
+        );
         assert!(p.is_empty());
         p.add(b"k", Staged::String(b"ok")).unwrap();
         assert_eq!(p.iter().next().unwrap().1, MetaValue::String(c"ok"));

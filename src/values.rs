@@ -220,7 +220,12 @@ mod tests {
             vl.push(Value::Gauge(i as f64)).unwrap();
         }
         let e = vl.push(Value::Gauge(0.0)).unwrap_err();
-        assert_eq!(e, CapacityError::TooManyValues { type_len: MAX_VALUES + 1 });
+        assert_eq!(
+            e,
+            CapacityError::TooManyValues {
+                type_len: MAX_VALUES + 1
+            }
+        );
         assert!(e.to_string().contains("at most 64"));
     }
 }

@@ -22,7 +22,11 @@ pub struct Config {
 
 pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
 
-pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mut PyObject) -> *mut PyObject {
+pub unsafe extern "C" fn tp_new(
+    t: *mut PyTypeObject,
+    _a: *mut PyObject,
+    _k: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: CPython slot, GIL held; tp_alloc zero-fills the instance.
     unsafe {
         let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
@@ -30,7 +34,11 @@ pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mu
     }
 }
 
-pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> c_int {
+pub unsafe extern "C" fn tp_init(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> c_int {
     let mut key: *mut PyObject = core::ptr::null_mut();
     let mut parent: *mut PyObject = core::ptr::null_mut();
     let mut values: *mut PyObject = core::ptr::null_mut();
@@ -63,11 +71,25 @@ pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *m
             return -1;
         }
         let c = &mut *o.cast::<Config>();
-        let values = if values.is_null() { PyTuple_New(0) } else { Owned::borrowed(values).into_raw() };
-        let children = if children.is_null() { PyTuple_New(0) } else { Owned::borrowed(children).into_raw() };
-        Py_XDECREF(core::mem::replace(&mut c.key, Owned::borrowed(key).into_raw()));
+        let values = if values.is_null() {
+            PyTuple_New(0)
+        } else {
+            Owned::borrowed(values).into_raw()
+        };
+        let children = if children.is_null() {
+            PyTuple_New(0)
+        } else {
+            Owned::borrowed(children).into_raw()
+        };
+        Py_XDECREF(core::mem::replace(
+            &mut c.key,
+            Owned::borrowed(key).into_raw(),
+        ));
         if !parent.is_null() {
-            Py_XDECREF(core::mem::replace(&mut c.parent, Owned::borrowed(parent).into_raw()));
+            Py_XDECREF(core::mem::replace(
+                &mut c.parent,
+                Owned::borrowed(parent).into_raw(),
+            ));
         }
         Py_XDECREF(core::mem::replace(&mut c.values, values));
         Py_XDECREF(core::mem::replace(&mut c.children, children));
@@ -98,11 +120,21 @@ pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
     }
 }
 
-pub unsafe extern "C" fn tp_traverse(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int {
+pub unsafe extern "C" fn tp_traverse(
+    o: *mut PyObject,
+    visit: visitproc,
+    arg: *mut c_void,
+) -> c_int {
     // SAFETY: GC calls this with a valid Config instance.
     unsafe {
         let c = &*o.cast::<Config>();
-        for p in [c.parent, c.key, c.values, c.children, Py_TYPE(o).cast::<PyObject>()] {
+        for p in [
+            c.parent,
+            c.key,
+            c.values,
+            c.children,
+            Py_TYPE(o).cast::<PyObject>(),
+        ] {
             if !p.is_null() {
                 let r = visit(p, arg);
                 if r != 0 {

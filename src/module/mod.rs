@@ -30,7 +30,8 @@ const REG_SHUTDOWN_DOC: &CStr = c"register_shutdown(callback[, data][, name]) ->
 
 const REG_NOTIFICATION_DOC: &CStr = c"register_notification(callback[, data][, name]) -> identifier\n\nRegister a callback function for notifications.\n'callback' is a callable object that will be called every time a notification\n    is dispatched.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with one or two parameters:\nnotification: A copy of the notification that was dispatched.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
 const REG_FLUSH_DOC: &CStr = c"register_flush(callback[, data][, name]) -> identifier\n\nRegister a callback function for flush messages.\n'callback' is a callable object that will be called every time a plugin\n    requests a flush for either this or all plugins.\n'data' is an optional object that will be passed back to the callback\n    function every time it is called.\n'name' is an optional identifier for this callback. The default name\n    is 'python.<module>'.\n    Every callback needs a unique identifier, so if you want to\n    register this callback multiple time from the same module you need\n    to specify a name here.\n'identifier' is the full identifier assigned to this callback.\n\nThe callback function will be called with two or three parameters:\ntimeout: Indicates that only data older than 'timeout' seconds is to\n    be flushed.\nid: Specifies which values are to be flushed.\ndata: The optional data parameter passed to the register function.\n    If the parameter was omitted it will be omitted here, too.";
-const FLUSH_DOC: &CStr = c"flush([plugin][, timeout][, identifier]) -> None\n\nFlushes the cache of another plugin.";
+const FLUSH_DOC: &CStr =
+    c"flush([plugin][, timeout][, identifier]) -> None\n\nFlushes the cache of another plugin.";
 const GET_DATASET_DOC: &CStr = c"get_dataset(name) -> definition\n\nReturns the definition of a dataset specified by name.\n\n'name' is a string specifying the dataset to query.\n'definition' is a list of 4-tuples. Every tuple represents a \n    data source within the data set and its 4 values are the \n    name, type, min and max value.\n    'name' is a string.\n    'type' is a string that is equal to either DS_TYPE_COUNTER,\n        DS_TYPE_GAUGE, DS_TYPE_DERIVE or DS_TYPE_ABSOLUTE.\n    'min' and 'max' are either a float or None.";
 
 macro_rules! kw_fn {
@@ -47,14 +48,46 @@ macro_rules! kw_fn {
     };
 }
 
-kw_fn!(register_config, |a, k| registry::register_list(ListKind::Config, a, k));
-kw_fn!(register_init, |a, k| registry::register_list(ListKind::Init, a, k));
-kw_fn!(register_shutdown, |a, k| registry::register_list(ListKind::Shutdown, a, k));
-kw_fn!(register_read, |a, k| registry::register_host(Kind::Read, a, k));
-kw_fn!(register_write, |a, k| registry::register_host(Kind::Write, a, k));
-kw_fn!(register_log, |a, k| registry::register_host(Kind::Log, a, k));
-kw_fn!(register_notification, |a, k| registry::register_host(Kind::Notification, a, k));
-kw_fn!(register_flush, |a, k| registry::register_host(Kind::Flush, a, k));
+kw_fn!(register_config, |a, k| registry::register_list(
+    ListKind::Config,
+    a,
+    k
+));
+kw_fn!(register_init, |a, k| registry::register_list(
+    ListKind::Init,
+    a,
+    k
+));
+kw_fn!(register_shutdown, |a, k| registry::register_list(
+    ListKind::Shutdown,
+    a,
+    k
+));
+kw_fn!(register_read, |a, k| registry::register_host(
+    Kind::Read,
+    a,
+    k
+));
+kw_fn!(register_write, |a, k| registry::register_host(
+    Kind::Write,
+    a,
+    k
+));
+kw_fn!(register_log, |a, k| registry::register_host(
+    Kind::Log,
+    a,
+    k
+));
+kw_fn!(register_notification, |a, k| registry::register_host(
+    Kind::Notification,
+    a,
+    k
+));
+kw_fn!(register_flush, |a, k| registry::register_host(
+    Kind::Flush,
+    a,
+    k
+));
 kw_fn!(flush, flush_impl);
 
 macro_rules! o_fn {
@@ -66,14 +99,35 @@ macro_rules! o_fn {
     };
 }
 
-o_fn!(unregister_config, |a| registry::unregister_list(ListKind::Config, a));
-o_fn!(unregister_init, |a| registry::unregister_list(ListKind::Init, a));
-o_fn!(unregister_shutdown, |a| registry::unregister_list(ListKind::Shutdown, a));
-o_fn!(unregister_read, |a| registry::unregister_host(Kind::Read, a));
-o_fn!(unregister_write, |a| registry::unregister_host(Kind::Write, a));
+o_fn!(unregister_config, |a| registry::unregister_list(
+    ListKind::Config,
+    a
+));
+o_fn!(unregister_init, |a| registry::unregister_list(
+    ListKind::Init,
+    a
+));
+o_fn!(unregister_shutdown, |a| registry::unregister_list(
+    ListKind::Shutdown,
+    a
+));
+o_fn!(unregister_read, |a| registry::unregister_host(
+    Kind::Read,
+    a
+));
+o_fn!(unregister_write, |a| registry::unregister_host(
+    Kind::Write,
+    a
+));
 o_fn!(unregister_log, |a| registry::unregister_host(Kind::Log, a));
-o_fn!(unregister_notification, |a| registry::unregister_host(Kind::Notification, a));
-o_fn!(unregister_flush, |a| registry::unregister_host(Kind::Flush, a));
+o_fn!(unregister_notification, |a| registry::unregister_host(
+    Kind::Notification,
+    a
+));
+o_fn!(unregister_flush, |a| registry::unregister_host(
+    Kind::Flush,
+    a
+));
 
 /// B-FLUSH-01/02: `flush(plugin, timeout, identifier)`; the timeout is passed
 /// as raw cdtime units (B-BUG-01).
@@ -116,7 +170,13 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
     let mut name = ArgStr::none();
     // SAFETY: METH_VARARGS function, GIL held; the format matches the output.
     unsafe {
-        if PyArg_ParseTuple(args, c"et".as_ptr(), core::ptr::null::<c_char>(), &mut name.0) == 0 {
+        if PyArg_ParseTuple(
+            args,
+            c"et".as_ptr(),
+            core::ptr::null::<c_char>(),
+            &mut name.0,
+        ) == 0
+        {
             return core::ptr::null_mut();
         }
         let n = name.get().unwrap_or(c"");
@@ -176,7 +236,13 @@ unsafe fn log_at(level: i32, args: *mut PyObject) -> *mut PyObject {
     let mut text = ArgStr::none();
     // SAFETY: GIL held (module function); the format matches the outputs.
     unsafe {
-        if PyArg_ParseTuple(args, c"et".as_ptr(), core::ptr::null::<c_char>(), &mut text.0) == 0 {
+        if PyArg_ParseTuple(
+            args,
+            c"et".as_ptr(),
+            core::ptr::null::<c_char>(),
+            &mut text.0,
+        ) == 0
+        {
             return core::ptr::null_mut();
         }
         if let Some(t) = text.get() {
@@ -234,19 +300,48 @@ fn module_methods() -> &'static mut [PyMethodDef] {
         kw_method(c"register_config", register_config, REG_CONFIG_DOC),
         kw_method(c"register_read", register_read, REG_READ_DOC),
         kw_method(c"register_write", register_write, REG_WRITE_DOC),
-        kw_method(c"register_notification", register_notification, REG_NOTIFICATION_DOC),
+        kw_method(
+            c"register_notification",
+            register_notification,
+            REG_NOTIFICATION_DOC,
+        ),
         kw_method(c"register_flush", register_flush, REG_FLUSH_DOC),
         kw_method(c"register_shutdown", register_shutdown, REG_SHUTDOWN_DOC),
         kw_method(c"flush", flush, FLUSH_DOC),
         method(c"get_dataset", get_dataset, METH_VARARGS, GET_DATASET_DOC),
         method(c"unregister_log", unregister_log, METH_O, UNREGISTER_DOC),
         method(c"unregister_init", unregister_init, METH_O, UNREGISTER_DOC),
-        method(c"unregister_config", unregister_config, METH_O, UNREGISTER_DOC),
+        method(
+            c"unregister_config",
+            unregister_config,
+            METH_O,
+            UNREGISTER_DOC,
+        ),
         method(c"unregister_read", unregister_read, METH_O, UNREGISTER_DOC),
-        method(c"unregister_write", unregister_write, METH_O, UNREGISTER_DOC),
-        method(c"unregister_notification", unregister_notification, METH_O, UNREGISTER_DOC),
-        method(c"unregister_flush", unregister_flush, METH_O, UNREGISTER_DOC),
-        method(c"unregister_shutdown", unregister_shutdown, METH_O, UNREGISTER_DOC),
+        method(
+            c"unregister_write",
+            unregister_write,
+            METH_O,
+            UNREGISTER_DOC,
+        ),
+        method(
+            c"unregister_notification",
+            unregister_notification,
+            METH_O,
+            UNREGISTER_DOC,
+        ),
+        method(
+            c"unregister_flush",
+            unregister_flush,
+            METH_O,
+            UNREGISTER_DOC,
+        ),
+        method(
+            c"unregister_shutdown",
+            unregister_shutdown,
+            METH_O,
+            UNREGISTER_DOC,
+        ),
         PyMethodDef::zeroed(),
     ];
     // Lives for the life of the process (CPython keeps pointers into it).
@@ -375,7 +470,10 @@ pub unsafe fn create_types() -> Result<(), ()> {
                 slot(Py_tp_repr, pd::tp_repr as *mut c_void),
                 slot(Py_tp_dealloc, pd::tp_dealloc as *mut c_void),
                 slot(Py_tp_getset, leak(pd_getset)),
-                slot(Py_tp_members, leak(vec![pd::time_member(), PyMemberDef::default()])),
+                slot(
+                    Py_tp_members,
+                    leak(vec![pd::time_member(), PyMemberDef::default()]),
+                ),
                 slot(Py_tp_doc, pd::DOC.as_ptr() as *mut c_void),
             ],
         );
@@ -443,8 +541,18 @@ pub unsafe fn create_types() -> Result<(), ()> {
 
         let int_type = core::ptr::addr_of_mut!(PyLong_Type).cast::<PyObject>();
         for (name, doc, cell, what) in [
-            (c"collectd.Signed", signed::SIGNED_DOC, &signed::SIGNED, &b"SignedType"[..]),
-            (c"collectd.Unsigned", signed::UNSIGNED_DOC, &signed::UNSIGNED, &b"UnsignedType"[..]),
+            (
+                c"collectd.Signed",
+                signed::SIGNED_DOC,
+                &signed::SIGNED,
+                &b"SignedType"[..],
+            ),
+            (
+                c"collectd.Unsigned",
+                signed::UNSIGNED_DOC,
+                &signed::UNSIGNED,
+                &b"UnsignedType"[..],
+            ),
         ] {
             let t = make_type(
                 name,

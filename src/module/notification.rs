@@ -76,7 +76,11 @@ unsafe fn parse(
     }
 }
 
-pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mut PyObject) -> *mut PyObject {
+pub unsafe extern "C" fn tp_new(
+    t: *mut PyTypeObject,
+    _a: *mut PyObject,
+    _k: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: CPython slot with the GIL held.
     unsafe {
         let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
@@ -93,13 +97,25 @@ pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mu
     }
 }
 
-pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> c_int {
+pub unsafe extern "C" fn tp_init(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> c_int {
     let mut names = NameArgs::new();
     let mut message = ArgStr::none();
     let (mut time, mut severity, mut meta) = (0f64, 0 as c_int, core::ptr::null_mut());
     // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
     unsafe {
-        if !parse(args, kwds, &mut names, &mut message, &mut time, &mut severity, &mut meta) {
+        if !parse(
+            args,
+            kwds,
+            &mut names,
+            &mut message,
+            &mut time,
+            &mut severity,
+            &mut meta,
+        ) {
             return -1;
         }
         if let Some(t) = names.type_.get() {
@@ -113,7 +129,11 @@ pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *m
         n.data.time = time;
         n.severity = severity;
         n.message.set(message.bytes().unwrap_or(b""));
-        let meta = if meta.is_null() { PyDict_New() } else { Owned::borrowed(meta).into_raw() };
+        let meta = if meta.is_null() {
+            PyDict_New()
+        } else {
+            Owned::borrowed(meta).into_raw()
+        };
         Py_XDECREF(core::mem::replace(&mut n.meta, meta));
     }
     0
@@ -141,7 +161,11 @@ pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
     }
 }
 
-pub unsafe extern "C" fn tp_traverse(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int {
+pub unsafe extern "C" fn tp_traverse(
+    o: *mut PyObject,
+    visit: visitproc,
+    arg: *mut c_void,
+) -> c_int {
     // SAFETY: GC calls this with a valid Notification instance.
     unsafe {
         let n = &*o.cast::<Notification>();
@@ -184,7 +208,11 @@ pub unsafe extern "C" fn get_message(o: *mut PyObject, _c: *mut c_void) -> *mut 
     unsafe { text_from_c((*o.cast::<Notification>()).message.as_bytes()) }
 }
 
-pub unsafe extern "C" fn set_message(o: *mut PyObject, value: *mut PyObject, _c: *mut c_void) -> c_int {
+pub unsafe extern "C" fn set_message(
+    o: *mut PyObject,
+    value: *mut PyObject,
+    _c: *mut c_void,
+) -> c_int {
     // SAFETY: setter on a Notification instance, GIL held.
     unsafe {
         if value.is_null() {
@@ -202,14 +230,26 @@ pub unsafe extern "C" fn set_message(o: *mut PyObject, value: *mut PyObject, _c:
 }
 
 /// B-NOTIF-10/11.
-pub unsafe extern "C" fn dispatch(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+pub unsafe extern "C" fn dispatch(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> *mut PyObject {
     let mut names = NameArgs::new();
     let mut message = ArgStr::none();
     // SAFETY: CPython method call with the GIL held; `o` is a Notification.
     unsafe {
         let this = &*o.cast::<Notification>();
         let (mut time, mut severity, mut meta) = (this.data.time, this.severity, this.meta);
-        if !parse(args, kwds, &mut names, &mut message, &mut time, &mut severity, &mut meta) {
+        if !parse(
+            args,
+            kwds,
+            &mut names,
+            &mut message,
+            &mut time,
+            &mut severity,
+            &mut meta,
+        ) {
             return core::ptr::null_mut();
         }
         let d = fields(o);
@@ -263,7 +303,10 @@ pub unsafe extern "C" fn dispatch(o: *mut PyObject, args: *mut PyObject, kwds: *
                 core::ptr::null_mut()
             }
             Err(DispatchError::Failed) => {
-                PyErr_SetString(PyExc_RuntimeError, c"error dispatching notification, read the logs".as_ptr());
+                PyErr_SetString(
+                    PyExc_RuntimeError,
+                    c"error dispatching notification, read the logs".as_ptr(),
+                );
                 core::ptr::null_mut()
             }
         }
@@ -326,7 +369,9 @@ pub fn getsets() -> [PyGetSetDef; 2] {
             name: c"message".as_ptr(),
             get: Some(get_message),
             set: Some(set_message),
-            doc: c"Some kind of description what's going on and why this Notification was generated.".as_ptr(),
+            doc:
+                c"Some kind of description what's going on and why this Notification was generated."
+                    .as_ptr(),
             closure: core::ptr::null_mut(),
         },
         PyGetSetDef::default(),

@@ -78,7 +78,11 @@ unsafe fn setter_text<'a>(value: *mut PyObject) -> Result<&'a [u8], ()> {
     unsafe { as_text(value) }.ok_or(())
 }
 
-pub unsafe extern "C" fn set_string(o: *mut PyObject, value: *mut PyObject, closure: *mut c_void) -> c_int {
+pub unsafe extern "C" fn set_string(
+    o: *mut PyObject,
+    value: *mut PyObject,
+    closure: *mut c_void,
+) -> c_int {
     // SAFETY: as in get_string.
     unsafe {
         match setter_text(value) {
@@ -91,7 +95,11 @@ pub unsafe extern "C" fn set_string(o: *mut PyObject, value: *mut PyObject, clos
     }
 }
 
-pub unsafe extern "C" fn set_type(o: *mut PyObject, value: *mut PyObject, _closure: *mut c_void) -> c_int {
+pub unsafe extern "C" fn set_type(
+    o: *mut PyObject,
+    value: *mut PyObject,
+    _closure: *mut c_void,
+) -> c_int {
     // SAFETY: as in get_string.
     unsafe {
         let Ok(t) = setter_text(value) else {
@@ -241,7 +249,13 @@ pub unsafe fn reset(o: *mut PyObject) {
     // SAFETY: per contract.
     let d = unsafe { fields(o) };
     d.time = 0.0;
-    for n in [&mut d.host, &mut d.plugin, &mut d.plugin_instance, &mut d.type_, &mut d.type_instance] {
+    for n in [
+        &mut d.host,
+        &mut d.plugin,
+        &mut d.plugin_instance,
+        &mut d.type_,
+        &mut d.type_instance,
+    ] {
         n.set(b"");
     }
 }
@@ -255,7 +269,8 @@ pub unsafe fn store_names(o: *mut PyObject, a: &NameArgs) {
     let d = unsafe { fields(o) };
     d.host.set(a.host.bytes().unwrap_or(b""));
     d.plugin.set(a.plugin.bytes().unwrap_or(b""));
-    d.plugin_instance.set(a.plugin_instance.bytes().unwrap_or(b""));
+    d.plugin_instance
+        .set(a.plugin_instance.bytes().unwrap_or(b""));
     d.type_.set(a.type_.bytes().unwrap_or(b""));
     d.type_instance.set(a.type_instance.bytes().unwrap_or(b""));
 }
@@ -265,7 +280,11 @@ pub static TYPE: core::sync::atomic::AtomicPtr<PyObject> =
 
 pub const DOC: &CStr = c"This is an internal class that is the base for Values\nand Notification. It is pretty useless by itself and was therefore not\nexported to the collectd module.";
 
-pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mut PyObject) -> *mut PyObject {
+pub unsafe extern "C" fn tp_new(
+    t: *mut PyTypeObject,
+    _a: *mut PyObject,
+    _k: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: CPython slot with the GIL held.
     unsafe {
         let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
@@ -278,7 +297,11 @@ pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mu
 }
 
 /// B-PD-02: `PluginData(type, plugin_instance, type_instance, plugin, host, time)`.
-pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> c_int {
+pub unsafe extern "C" fn tp_init(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> c_int {
     let mut n = NameArgs::new();
     let mut time = 0f64;
     let mut kw = [

@@ -145,7 +145,9 @@ impl Default for Line {
 
 impl Line {
     pub fn new() -> Line {
-        Line { buf: heapless::Vec::new() }
+        Line {
+            buf: heapless::Vec::new(),
+        }
     }
     pub fn push(&mut self, b: &[u8]) -> &mut Self {
         let room = 1023 - self.buf.len();

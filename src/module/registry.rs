@@ -10,9 +10,9 @@ use crate::module::{notification as pynotif, signed, values as pyvalues};
 use crate::values::{cdtime_to_double, Value};
 use core::ffi::{c_char, CStr};
 use core::fmt::Write as _;
+use pyo3_ffi::*;
 use std::ffi::CString;
 use std::sync::Mutex;
-use pyo3_ffi::*;
 
 /// A registered callable with its optional data object and identifier.
 pub struct Callback {
@@ -74,9 +74,9 @@ impl Drop for Callback {
 
 /// Plugin-owned lists (newest last; iterated newest first).
 struct Lists {
-    config: Vec<Box<Callback>>,
-    init: Vec<Box<Callback>>,
-    shutdown: Vec<Box<Callback>>,
+    config: Vec<Callback>,
+    init: Vec<Callback>,
+    shutdown: Vec<Callback>,
 }
 
 static LISTS: Mutex<Lists> = Mutex::new(Lists {
@@ -102,7 +102,7 @@ impl ListKind {
     }
 }
 
-fn with_list<R>(k: ListKind, f: impl FnOnce(&mut Vec<Box<Callback>>) -> R) -> R {
+fn with_list<R>(k: ListKind, f: impl FnOnce(&mut Vec<Callback>) -> R) -> R {
     let mut g = LISTS.lock().unwrap_or_else(|e| e.into_inner());
     match k {
         ListKind::Config => f(&mut g.config),
@@ -202,7 +202,10 @@ unsafe fn parse_register(
             return None;
         }
         if PyCallable_Check(callback) == 0 {
-            PyErr_SetString(PyExc_TypeError, c"callback needs a be a callable object.".as_ptr());
+            PyErr_SetString(
+                PyExc_TypeError,
+                c"callback needs a be a callable object.".as_ptr(),
+            );
             return None;
         }
         let id = build_name(callback, name.get());
@@ -214,14 +217,18 @@ unsafe fn parse_register(
 ///
 /// # Safety
 /// GIL held; CPython method arguments.
-pub unsafe fn register_list(k: ListKind, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+pub unsafe fn register_list(
+    k: ListKind,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: GIL held per contract.
     unsafe {
         let Some((cb, _)) = parse_register(args, kwds, false) else {
             return core::ptr::null_mut();
         };
         let ret = text_from_c(cb.id.to_bytes());
-        with_list(k, |l| l.push(cb));
+        with_list(k, |l| l.push(*cb));
         ret
     }
 }
@@ -261,7 +268,8 @@ unsafe fn unregister_id(arg: *mut PyObject) -> Option<CString> {
         if PyCallable_Check(arg) == 0 {
             PyErr_SetString(
                 PyExc_TypeError,
-                c"This function needs a string or a callable object as its only parameter.".as_ptr(),
+                c"This function needs a string or a callable object as its only parameter."
+                    .as_ptr(),
             );
             return None;
         }
@@ -358,7 +366,14 @@ unsafe fn invoke(cb: &Callback, args: &[*mut PyObject], context: &[u8]) -> bool 
 /// B-CB-03: read callback; 1 on exception (collectd then backs off).
 pub fn call_read(cb: &Callback) -> i32 {
     // SAFETY: GIL held inside with_gil.
-    with_gil(|| unsafe { if invoke(cb, &[], b"read callback") { 0 } else { 1 } }).unwrap_or(1)
+    with_gil(|| unsafe {
+        if invoke(cb, &[], b"read callback") {
+            0
+        } else {
+            1
+        }
+    })
+    .unwrap_or(1)
 }
 
 /// B-CB-04/05: write callback with a fresh `collectd.Values`; always 0.
@@ -402,7 +417,13 @@ unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
         }
         let dict = meta_dict(&|f| vl.for_each_meta(f))?;
         pyvalues::new_for_write(
-            [vl.host(), vl.plugin(), vl.plugin_instance(), vl.type_(), vl.type_instance()],
+            [
+                vl.host(),
+                vl.plugin(),
+                vl.plugin_instance(),
+                vl.type_(),
+                vl.type_instance(),
+            ],
             cdtime_to_double(vl.time()),
             cdtime_to_double(vl.interval()),
             list,
@@ -411,12 +432,15 @@ unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
     }
 }
 
+/// Walks a meta list, calling the visitor per entry.
+type MetaSource<'a> = &'a dyn Fn(&mut dyn FnMut(&CStr, MetaValue<'_>));
+
 /// Meta from collectd → a new dict of str/Signed/Unsigned/float/bool
 /// (B-META-10/11); later duplicates overwrite earlier ones.
 ///
 /// # Safety
 /// GIL held.
-unsafe fn meta_dict(each: &dyn Fn(&mut dyn FnMut(&CStr, MetaValue<'_>))) -> Option<Owned> {
+unsafe fn meta_dict(each: MetaSource<'_>) -> Option<Owned> {
     // SAFETY: GIL held per contract.
     unsafe {
         let dict = Owned::new(PyDict_New())?;
@@ -521,7 +545,11 @@ pub unsafe fn find_config(name: &[u8]) -> Option<(Owned, Option<Owned>)> {
     with_list(ListKind::Config, |l| {
         l.iter()
             .rev()
-            .find(|c| c.id.to_bytes().get(7..).is_some_and(|s| s.eq_ignore_ascii_case(name)))
+            .find(|c| {
+                c.id.to_bytes()
+                    .get(7..)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(name))
+            })
             // SAFETY: GIL held per contract.
             .map(|c| unsafe { c.refs() })
     })
@@ -565,7 +593,7 @@ pub fn shutdown() {
         unsafe {
             run_list(ListKind::Shutdown, b"shutdown callback");
             PyErr_Print();
-            let lists: Vec<Box<Callback>> = {
+            let lists: Vec<Callback> = {
                 let mut g = LISTS.lock().unwrap_or_else(|e| e.into_inner());
                 let mut all = core::mem::take(&mut g.config);
                 all.append(&mut g.init);

@@ -25,7 +25,13 @@ pub struct Values {
 pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
 
 fn kw<const N: usize>(names: [&'static CStr; N]) -> [*mut c_char; N] {
-    names.map(|n| if n.is_empty() { core::ptr::null_mut() } else { n.as_ptr() as *mut c_char })
+    names.map(|n| {
+        if n.is_empty() {
+            core::ptr::null_mut()
+        } else {
+            n.as_ptr() as *mut c_char
+        }
+    })
 }
 
 const KW: [&CStr; 10] = [
@@ -41,7 +47,11 @@ const KW: [&CStr; 10] = [
     c"",
 ];
 
-pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mut PyObject) -> *mut PyObject {
+pub unsafe extern "C" fn tp_new(
+    t: *mut PyTypeObject,
+    _a: *mut PyObject,
+    _k: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: CPython calls tp_new with the GIL held and a subtype of Values.
     unsafe {
         let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
@@ -58,7 +68,11 @@ pub unsafe extern "C" fn tp_new(t: *mut PyTypeObject, _a: *mut PyObject, _k: *mu
     }
 }
 
-pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> c_int {
+pub unsafe extern "C" fn tp_init(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> c_int {
     let mut n = NameArgs::new();
     let mut values: *mut PyObject = core::ptr::null_mut();
     let mut meta: *mut PyObject = core::ptr::null_mut();
@@ -99,8 +113,16 @@ pub unsafe extern "C" fn tp_init(o: *mut PyObject, args: *mut PyObject, kwds: *m
         plugindata::store_names(o, &n);
         let v = &mut *o.cast::<Values>();
         v.data.time = time;
-        let values = if values.is_null() { PyList_New(0) } else { Owned::borrowed(values).into_raw() };
-        let meta = if meta.is_null() { PyDict_New() } else { Owned::borrowed(meta).into_raw() };
+        let values = if values.is_null() {
+            PyList_New(0)
+        } else {
+            Owned::borrowed(values).into_raw()
+        };
+        let meta = if meta.is_null() {
+            PyDict_New()
+        } else {
+            Owned::borrowed(meta).into_raw()
+        };
         let old = core::mem::replace(&mut v.values, values);
         Py_XDECREF(old);
         let old = core::mem::replace(&mut v.meta, meta);
@@ -132,7 +154,11 @@ pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
     }
 }
 
-pub unsafe extern "C" fn tp_traverse(o: *mut PyObject, visit: visitproc, arg: *mut core::ffi::c_void) -> c_int {
+pub unsafe extern "C" fn tp_traverse(
+    o: *mut PyObject,
+    visit: visitproc,
+    arg: *mut core::ffi::c_void,
+) -> c_int {
     // SAFETY: GC calls this with a valid Values instance.
     unsafe {
         let v = &*o.cast::<Values>();
@@ -266,7 +292,10 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) 
             } else {
                 PyErr_Clear();
                 holder = Owned::new(PyObject_Str(vp));
-                staged = holder.as_ref().and_then(|h| as_text(h.as_ptr())).map(Staged::String);
+                staged = holder
+                    .as_ref()
+                    .and_then(|h| as_text(h.as_ptr()))
+                    .map(Staged::String);
             }
             if let Some(s) = staged {
                 if let Err(e) = pool.add(k, s) {
@@ -293,7 +322,12 @@ enum Op {
 }
 
 /// B-VAL-10 / B-VAL-20.
-unsafe fn send(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject, op: Op) -> *mut PyObject {
+unsafe fn send(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+    op: Op,
+) -> *mut PyObject {
     let mut n = NameArgs::new();
     let mut dest = ArgStr::none();
     // SAFETY: GIL held (CPython method); `o` is a Values instance.
@@ -452,19 +486,30 @@ unsafe fn send(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject, op: O
                 core::ptr::null_mut()
             }
             Err(DispatchError::Failed) => {
-                PyErr_SetString(PyExc_RuntimeError, c"error dispatching values, read the logs".as_ptr());
+                PyErr_SetString(
+                    PyExc_RuntimeError,
+                    c"error dispatching values, read the logs".as_ptr(),
+                );
                 core::ptr::null_mut()
             }
         }
     }
 }
 
-pub unsafe extern "C" fn dispatch(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+pub unsafe extern "C" fn dispatch(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: CPython method call with the GIL held.
     unsafe { send(o, args, kwds, Op::Dispatch) }
 }
 
-pub unsafe extern "C" fn write(o: *mut PyObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+pub unsafe extern "C" fn write(
+    o: *mut PyObject,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: CPython method call with the GIL held.
     unsafe { send(o, args, kwds, Op::Write) }
 }
@@ -531,4 +576,3 @@ pub const DISPATCH_DOC: &CStr = c"dispatch([type][, values][, plugin_instance][,
 pub const WRITE_DOC: &CStr = c"write([destination][, type][, values][, plugin_instance][, type_instance][, plugin][, host][, time][, interval]) -> None.  Dispatch a value list.\n\nWrite this instance to a single plugin or all plugins if 'destination' is omitted.\nThis will bypass the main collectd process and all filtering and caching.\nOther than that it works similar to 'dispatch'. In most cases 'dispatch' should be\nused instead of 'write'.\n";
 
 pub const DOC: &CStr = c"A Values object used for dispatching values to collectd and receiving values from write callbacks.";
-
