@@ -14,6 +14,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi/wrapper.h");
     println!("cargo:rerun-if-env-changed=COLLECTD_INCLUDE_DIR");
     println!("cargo:rerun-if-env-changed=COLLECTD_PYTHON_PREGENERATED");
+    println!("cargo:rerun-if-env-changed=COLLECTD_PYTHON_NO_LAYOUT_TESTS");
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let dest = out.join("collectd_bindings.rs");
 

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Usage: ci/test.sh            (the README's test command; CI runs it via .ci/run)
+# From a fresh Debian 12 machine: installs what it needs, checks formatting and
+# lints, builds the plugin, runs the unit tests and the integration suite
+# against the real collectd daemon (ours and Debian's C python.so side by side).
+set -euo pipefail
+# shellcheck source=ci/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$CDPY_ROOT"
+
+step "native dependencies (apt)" bash ci/native-deps.sh
+export PYO3_PYTHON=/usr/bin/python3.11
+if cargo fmt --version >/dev/null 2>&1; then
+    step "cargo fmt --check" cargo fmt --all -- --check
+fi
+if cargo clippy --version >/dev/null 2>&1; then
+    step "cargo clippy -D warnings" cargo clippy --all-targets -- -D warnings
+fi
+step "cargo build" cargo build
+step "cargo check with pre-generated bindings (no libclang path)" \
+    env COLLECTD_PYTHON_PREGENERATED=1 cargo check --target-dir target/pregenerated
+step "cargo test (unit + integration, x86_64)" cargo test --no-fail-fast
+rc=$?
+print_steps
+exit "$rc"
