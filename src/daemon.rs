@@ -291,21 +291,20 @@ impl Host for Collectd {
         let ud = user_data(cb);
         let name = id.as_ptr();
         // SAFETY: collectd copies the name and the user_data_t struct; it owns
-        // `ud.data` from now on and frees it with `free_callback` — except a
-        // rejected read registration, which leaves it to us (plugin.c).
+        // `ud.data` from now on and frees it with `free_callback`, also when it
+        // rejects the registration (plugin.c calls free_userdata then).
         unsafe {
             match kind {
                 Kind::Read => {
-                    let st = ffi::plugin_register_complex_read(
+                    // A rejected duplicate (B-REG-02) is freed by collectd itself
+                    // through free_callback, like every other failure.
+                    ffi::plugin_register_complex_read(
                         c"python".as_ptr(),
                         name,
                         Some(read_shim),
                         interval,
                         &ud,
                     );
-                    if st != 0 {
-                        return Err(Box::from_raw(ud.data.cast::<Callback>()));
-                    }
                 }
                 Kind::Write => {
                     ffi::plugin_register_write(name, Some(write_shim), &ud);

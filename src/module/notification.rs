@@ -357,7 +357,7 @@ pub fn members() -> [PyMemberDef; 3] {
             type_code: Py_T_OBJECT_EX,
             offset: offset_of!(Notification, meta) as Py_ssize_t,
             flags: 0,
-            doc: c"These are the meta data for the Notification object.\nIt has to be a dictionary of numbers, strings or bools. All keys must be\nstrings. int and long objects will be dispatched as signed integers unless\nthey are between 2**63 and 2**64-1, which will result in a unsigned integer.\nOne of these storage classes can be forced by using the classes\ncollectd.Signed and collectd.Unsigned. A meta object received by a\nnotification callback will always contain Signed or Unsigned objects.".as_ptr(),
+            doc: c"These are the meta data for the Notification object.\nIt has to be a dictionary of numbers, strings or bools. All keys must be\nstrings. int and long objects will be dispatched as signed integers unless\nthey are between 2**63 and 2**64-1, which will result in an unsigned integer.\nOne of these storage classes can be forced by using the classes\ncollectd.Signed and collectd.Unsigned. A meta object received by a\nnotification callback will always contain Signed or Unsigned objects.".as_ptr(),
         },
         PyMemberDef::default(),
     ]
@@ -378,4 +378,4 @@ pub fn getsets() -> [PyGetSetDef; 2] {
     ]
 }
 
-pub const DOC: &CStr = c"The Notification class is a wrapper around the collectd notification.\nIt can be used to notify other plugins about bad stuff happening. It works\nsimilar to Values but has a severity and a message instead of interval\nand time.\nNotifications can be dispatched at any time and can be received with\nregister_notification.";
+pub const DOC: &CStr = c"The Notification class is a wrapper around the collectd notification.\nIt can be used to notify other plugins about bad stuff happening. It works\nsimilar to Values but has a severity and a message instead of interval\nand time.\nNotifications can be dispatched at any time and can be received with register_notification.";

@@ -278,7 +278,7 @@ pub unsafe fn store_names(o: *mut PyObject, a: &NameArgs) {
 pub static TYPE: core::sync::atomic::AtomicPtr<PyObject> =
     core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 
-pub const DOC: &CStr = c"This is an internal class that is the base for Values\nand Notification. It is pretty useless by itself and was therefore not\nexported to the collectd module.";
+pub const DOC: &CStr = c"This is an internal class that is the base for Values\nand Notification. It is pretty useless by itself and is therefore not\nexported to the collectd module.";
 
 pub unsafe extern "C" fn tp_new(
     t: *mut PyTypeObject,

@@ -245,8 +245,7 @@ pub unsafe fn register_host(kind: Kind, args: *mut PyObject, kwds: *mut PyObject
         };
         let ret = text_from_c(cb.id.to_bytes());
         let id = cb.id.clone();
-        // B-REG-02: a rejected duplicate read still returns the identifier; the
-        // callback is released here instead of leaking.
+        // B-REG-02: a rejected duplicate read still returns the identifier.
         if let Err(cb) = host().register(kind, &id, crate::values::double_to_cdtime(interval), cb) {
             drop(cb);
         }

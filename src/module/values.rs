@@ -551,7 +551,7 @@ pub fn members() -> [PyMemberDef; 4] {
             type_code: Py_T_DOUBLE,
             offset: offset_of!(Values, interval) as Py_ssize_t,
             flags: 0,
-            doc: c"The interval is the timespan in seconds between two submits for\nthe same data source. This value has to be a positive integer, so\nyou can't submit more than one value per second. If this member is\nset to a non-positive value, the default value as specified in the\nconfig file will be used (default: 10).\n\nIf you submit values more often than the specified interval, the\naverage will be used. If you submit less values, your graphs will\nhave gaps.".as_ptr(),
+            doc: c"The interval is the timespan in seconds between two submits for\nthe same data source. This value has to be a positive integer, so you can't\nsubmit more than one value per second. If this member is set to a\nnon-positive value, the default value as specified in the config file will\nbe used (default: 10).\n\nIf you submit values more often than the specified interval, the average\nwill be used. If you submit less values, your graphs will have gaps.".as_ptr(),
         },
         PyMemberDef {
             name: c"values".as_ptr(),
@@ -565,7 +565,7 @@ pub fn members() -> [PyMemberDef; 4] {
             type_code: Py_T_OBJECT_EX,
             offset: offset_of!(Values, meta) as Py_ssize_t,
             flags: 0,
-            doc: c"These are the meta data for this Value object.\nIt has to be a dictionary of numbers, strings or bools. All keys must be\nstrings. int and long objects will be dispatched as signed integers unless\nthey are between 2**63 and 2**64-1, which will result in a unsigned integer.\nYou can force one of these storage classes by using the classes\ncollectd.Signed and collectd.Unsigned. A meta object received by a write\ncallback will always contain Signed or Unsigned objects.".as_ptr(),
+            doc: c"These are the meta data for this Value object.\nIt has to be a dictionary of numbers, strings or bools. All keys must be\nstrings. int and long objects will be dispatched as signed integers unless\nthey are between 2**63 and 2**64-1, which will result in an unsigned integer.\nYou can force one of these storage classes by using the classes\ncollectd.Signed and collectd.Unsigned. A meta object received by a write\ncallback will always contain Signed or Unsigned objects.".as_ptr(),
         },
         PyMemberDef::default(),
     ]

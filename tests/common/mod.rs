@@ -280,6 +280,7 @@ pub struct Run {
     log_level: String,
     globals: bool,
     load_python: bool,
+    logfile: bool,
     python: Option<String>,
     extra_before: String,
     extra_after: String,
@@ -301,6 +302,7 @@ impl Run {
             log_level: "info".into(),
             globals: true,
             load_python: true,
+            logfile: true,
             python: None,
             extra_before: String::new(),
             extra_after: String::new(),
@@ -348,6 +350,13 @@ impl Run {
     /// Omit `LoadPlugin python` entirely (for raw configs in `extra_*`).
     pub fn no_load_python(mut self) -> Run {
         self.load_python = false;
+        self
+    }
+
+    /// Omit the `logfile` plugin (no log callback at all: collectd then
+    /// writes log messages to stderr, and nothing consumes notifications).
+    pub fn no_logfile(mut self) -> Run {
+        self.logfile = false;
         self
     }
 
@@ -438,10 +447,12 @@ impl Run {
         c.push_str(&format!("PluginDir \"{d}/plugins\"\n"));
         c.push_str(&format!("TypesDB \"{}\"\n", e.types_db.display()));
         c.push_str(&format!("Interval {}\n\n", self.interval));
-        c.push_str("LoadPlugin logfile\n<Plugin logfile>\n");
-        c.push_str(&format!("  LogLevel {}\n", self.log_level));
-        c.push_str(&format!("  File \"{d}/collectd.log\"\n"));
-        c.push_str("  Timestamp false\n  PrintSeverity true\n</Plugin>\n\n");
+        if self.logfile {
+            c.push_str("LoadPlugin logfile\n<Plugin logfile>\n");
+            c.push_str(&format!("  LogLevel {}\n", self.log_level));
+            c.push_str(&format!("  File \"{d}/collectd.log\"\n"));
+            c.push_str("  Timestamp false\n  PrintSeverity true\n</Plugin>\n\n");
+        }
         c.push_str("LoadPlugin csv\n<Plugin csv>\n");
         c.push_str(&format!(
             "  DataDir \"{d}/csv\"\n  StoreRates false\n</Plugin>\n\n"
@@ -1045,4 +1056,77 @@ pub fn assert_same<T: PartialEq + fmt::Debug>(
             ours.dump()
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// Line-oriented differential comparison (api_* conformance tests)
+
+/// Human-readable difference of two line lists: index-wise when both have
+/// the same length, else the lines found only on one side. Empty when equal.
+pub fn diff_lines(c: &[String], ours: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    if c.len() == ours.len() {
+        for (a, b) in c.iter().zip(ours) {
+            if a != b {
+                out.push(format!("  C:    {a}\n  ours: {b}"));
+            }
+        }
+    } else {
+        let mut rest: Vec<&String> = ours.iter().collect();
+        for a in c {
+            match rest.iter().position(|b| *b == a) {
+                Some(i) => {
+                    rest.remove(i);
+                }
+                None => out.push(format!("  only C:    {a}")),
+            }
+        }
+        for b in rest {
+            out.push(format!("  only ours: {b}"));
+        }
+    }
+    out
+}
+
+/// Asserts that a line-oriented view of both runs is identical; on mismatch
+/// panics with only the differing lines (plus both run dumps).
+#[track_caller]
+pub fn assert_same_lines(
+    what: &str,
+    c: &RunResult,
+    ours: &RunResult,
+    f: impl Fn(&RunResult) -> Vec<String>,
+) {
+    let (a, b) = (f(c), f(ours));
+    let d = diff_lines(&a, &b);
+    if !d.is_empty() {
+        panic!(
+            "differential mismatch in {what} ({} differing):\n{}\n{}\n{}",
+            d.len(),
+            d.join("\n"),
+            c.dump(),
+            ours.dump()
+        );
+    }
+}
+
+/// Asserts that `$CDPY_OUT/<fname>` of `r` contains every line of `want`.
+#[track_caller]
+pub fn assert_out_has(r: &RunResult, fname: &str, want: &[&str]) {
+    let lines = r.out_lines(fname);
+    let missing: Vec<&&str> = want
+        .iter()
+        .filter(|w| !lines.iter().any(|l| l == **w))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "[{}] {fname} lacks expected lines:\n{}\n{}",
+        r.plugin,
+        missing
+            .iter()
+            .map(|m| format!("  {m}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        r.dump()
+    );
 }
