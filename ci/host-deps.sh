@@ -13,7 +13,7 @@ for a in "$@"; do
     case $a in
         --lint) lint=1 ;;
         all) mapfile -t -O "${#targets[@]}" targets < <(all_targets) ;;
-        -h|--help) sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) targets+=("$a") ;;
     esac
 done

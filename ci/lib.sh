@@ -5,9 +5,11 @@
 
 CDPY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CDPY_CACHE=${CDPY_CACHE:-$CDPY_ROOT/.cache}
+# The crate to build and test (another checkout can be built with this infrastructure).
+CDPY_CRATE=${CDPY_CRATE:-$CDPY_ROOT}
 # Cross builds get their own target dir so they neither fight the native build for
 # cargo's lock nor mix Debian rustc 1.96 artifacts with rustup's.
-CDPY_TARGET_DIR=${CDPY_TARGET_DIR:-$CDPY_ROOT/target/cross}
+CDPY_TARGET_DIR=${CDPY_TARGET_DIR:-$CDPY_CRATE/target/cross}
 CDPY_JOBS=${CDPY_JOBS:-1}
 CDPY_RETRIES=${CDPY_RETRIES:-3}
 CDPY_RETRY_DELAY=${CDPY_RETRY_DELAY:-5}
@@ -60,12 +62,12 @@ print_steps() {
 
 # Sets TARGET_FILE and the variables it defines (RUST_TRIPLE, DEB_ARCH, ...).
 # Accepts a Rust triple, a Debian arch (armhf, ...) or a board name.
-# For a board also sets BOARD_NAME, BOARD_TARGET_CPU, BOARD_TARGET_FEATURES,
+# For a board also sets BOARD_NAME, BOARD_TARGET_CPU, BOARD_TARGET_FEATURES, BOARD_QEMU_CPU,
 # BOARD_MAX_PLUGIN_BYTES, BOARD_FLASH_BYTES, BOARD_RAM_BYTES, BOARD_FILE.
 # shellcheck disable=SC2034  # the variables are used by the scripts that source this
 load_target() {
     local arg=$1 f
-    BOARD_NAME='' BOARD_FILE='' BOARD_TARGET_CPU='' BOARD_TARGET_FEATURES=''
+    BOARD_NAME='' BOARD_FILE='' BOARD_TARGET_CPU='' BOARD_TARGET_FEATURES='' BOARD_QEMU_CPU=''
     BOARD_MAX_PLUGIN_BYTES='' BOARD_FLASH_BYTES='' BOARD_RAM_BYTES=''
     if [ -f "$CDPY_ROOT/boards/$arg.toml" ]; then
         BOARD_FILE=$CDPY_ROOT/boards/$arg.toml
@@ -101,6 +103,7 @@ vals = {
     "BOARD_TARGET": b["target"],
     "BOARD_TARGET_CPU": b.get("target_cpu", ""),
     "BOARD_TARGET_FEATURES": b.get("target_features", ""),
+    "BOARD_QEMU_CPU": b.get("qemu_cpu", ""),
     "BOARD_MAX_PLUGIN_BYTES": budget.get("max_plugin_bytes", ""),
     "BOARD_FLASH_BYTES": budget.get("flash_bytes", ""),
     "BOARD_RAM_BYTES": budget.get("ram_bytes", ""),
@@ -126,3 +129,6 @@ all_boards() {
     local f
     for f in "$CDPY_ROOT"/boards/*.toml; do basename "$f" .toml; done
 }
+
+# usage: prints the calling script's header comment (its help text).
+usage() { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; }

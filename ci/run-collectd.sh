@@ -5,7 +5,8 @@
 # calls collectd.info() and a read callback that dispatches a gauge) and checks that
 # the script's line and a CSV row appear. --plugin picks python.so: c = the C plugin
 # from the sysroot (default), rust = our cross-built one (ci/xbuild.sh), or a path.
-# --board-conf also checks the board's collectd.conf snippet with `collectd -t`.
+# --board-conf also checks the board's collectd.conf snippet with `collectd -t`. A board
+# runs qemu with its qemu_cpu model (QEMU_CPU).
 # Prints the log and the start-up time; exit 0 only if both checks passed.
 set -euo pipefail
 # shellcheck source=ci/lib.sh
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
         --plugin) plugin=$2; shift ;;
         --seconds) secs=$2; shift ;;
         --board-conf) board_conf=1 ;;
-        -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) arg=$1 ;;
     esac
     shift
@@ -73,8 +74,11 @@ LoadPlugin csv
 </Plugin>
 EOF
 
+# a board's CPU model (QEMU_CPU) unless the caller chose one
+qemu_cpu=${QEMU_CPU:-$BOARD_QEMU_CPU}
 run_target() { # the target collectd, clean environment, embedded Python pointed at the sysroot
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PYTHONHOME="$S/usr" "$QEMU" -L "$S" "$S/usr/sbin/collectd" "$@"
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PYTHONHOME="$S/usr" ${qemu_cpu:+QEMU_CPU="$qemu_cpu"} \
+        "$QEMU" -L "$S" "$S/usr/sbin/collectd" "$@"
 }
 
 t0=$(now_ms)
@@ -92,7 +96,7 @@ rc=0
 wait "$pid" || rc=$?
 sed 's/^\[[^]]*\] //' "$R/log" | grep -vE 'successfully loaded|Exiting normally|Stopping|csv plugin: ' | head -40
 ok=1
-echo "== $BUILD_NAME ($DEB_ARCH) python.so=$plugin: collectd exit $rc;" \
+echo "== $BUILD_NAME ($DEB_ARCH${qemu_cpu:+, qemu cpu $qemu_cpu}) python.so=$plugin: collectd exit $rc;" \
     "collectd.info after $([ -n "$t_info" ] && fmt_ms "$t_info" || echo never)," \
     "first CSV row after $([ -n "$t_csv" ] && fmt_ms "$t_csv" || echo never)"
 [ -n "$t_info" ] && [ -n "$t_csv" ] || ok=0

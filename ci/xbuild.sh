@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -ge 1 ] || die "usage: ci/xbuild.sh <triple|board|debarch> [release|debug] [-- cargo args]"
-case $1 in -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case $1 in -h|--help) usage; exit 0 ;; esac
 load_target "$1"
 shift
 profile=release
@@ -31,7 +31,8 @@ std_mode=$("$CDPY_ROOT/sysroot/rust-std.sh" "$RUST_TRIPLE")
 libdir=$S/usr/lib/$GNU_TRIPLE
 command -v "$GNU_TRIPLE-gcc" >/dev/null || die "$GNU_TRIPLE-gcc not found: run ci/host-deps.sh $RUST_TRIPLE"
 
-# pyo3: the target's libpython3.11 in the sysroot (no interpreter is run)
+# pyo3: the target's libpython3.11 in the sysroot (no interpreter is run); lib_dir
+# holds only the libpython3.11.so link (see sysroot/build.sh)
 mkdir -p "$CDPY_CACHE/pyo3" "$CDPY_CACHE/cargo"
 PYO3_CFG=$CDPY_CACHE/pyo3/$RUST_TRIPLE.cfg
 cat >"$PYO3_CFG" <<EOF
@@ -39,7 +40,7 @@ implementation=CPython
 version=3.11
 shared=true
 lib_name=python3.11
-lib_dir=$libdir
+lib_dir=$S/usr/lib/pylink
 pointer_width=$POINTER_WIDTH
 EOF
 
@@ -80,7 +81,7 @@ args+=("$@")
 
 log "cargo ${args[*]}"
 t0=$(now_ms)
-(cd "$CDPY_ROOT" && nice -n 19 env "${envs[@]}" "$CDPY_CARGO" "${args[@]}") >&2
+(cd "$CDPY_CRATE" && nice -n 19 env "${envs[@]}" "$CDPY_CARGO" "${args[@]}") >&2
 log "built $BUILD_NAME ($profile, std: $std_mode) in $(fmt_ms $(($(now_ms) - t0)))"
 
 so=$CDPY_TARGET_DIR/$RUST_TRIPLE/$profile/libcollectd_python.so

@@ -18,13 +18,13 @@ H=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=sysroot/apt.sh
 . "$H/apt.sh"
 
-FORMAT=2 # bump when the layout of the result changes
+FORMAT=3 # bump when the layout of the result changes
 refresh=${CDPY_REFRESH:-0}
 arg=''
 for a in "$@"; do
     case $a in
         --refresh) refresh=1 ;;
-        -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) [ -z "$arg" ] || die "one target at a time"; arg=$a ;;
     esac
 done
@@ -123,8 +123,13 @@ done
 # not needed to run or link against: docs, translations, iconv modules, static libs
 rm -rf "$S.new"/usr/share/doc "$S.new"/usr/share/man "$S.new"/usr/share/locale "$S.new/usr/lib/$GNU_TRIPLE/gconv"
 find "$S.new"/usr/lib -name '*.a' -delete
-# link-time name for libpython (instead of libpython3.11-dev with its 20 MB static lib)
+# link-time name for libpython (instead of libpython3.11-dev with its 20 MB static lib).
+# pyo3's lib_dir is usr/lib/pylink, which holds only that link: the multiarch dir also
+# has libc6-dev's libc.so, a linker script with absolute paths that would take the
+# place of the cross toolchain's own libc when it is on the linker's -L path.
 ln -sfn libpython3.11.so.1.0 "$S.new/usr/lib/$GNU_TRIPLE/libpython3.11.so"
+mkdir -p "$S.new/usr/lib/pylink"
+ln -sfn "../$GNU_TRIPLE/libpython3.11.so.1.0" "$S.new/usr/lib/pylink/libpython3.11.so"
 [ -x "$S.new/usr/sbin/collectd" ] || die "collectd-core for $A has no usr/sbin/collectd"
 [ -e "$S.new/usr/lib/collectd/python.so" ] || die "collectd-core for $A has no C python.so"
 [ -e "$S.new/usr/include/collectd/core/daemon/plugin.h" ] || die "collectd-dev headers missing"

@@ -21,7 +21,7 @@ refresh=${CDPY_REFRESH:-0} arg=''
 for a in "$@"; do
     case $a in
         --refresh) refresh=1 ;;
-        -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) arg=$a ;;
     esac
 done

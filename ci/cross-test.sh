@@ -1,0 +1,60 @@
+#!/bin/bash
+# Usage: ci/cross-test.sh <triple|board|debarch|all> [--smoke-only] [-- cargo test args]
+# For each target (all = every targets/*.env): host packages, sysroot, Rust std,
+# cross-build (ci/xbuild.sh), a smoke run of the target collectd under qemu with the C
+# plugin and with ours (ci/run-collectd.sh; for a board also its collectd.conf), then the
+# integration suite: `cargo test --test '*'` runs natively (rustup's cargo) and its
+# harness starts the target daemon under qemu through CDPY_SYSROOT, CDPY_QEMU and
+# CDPY_PLUGIN (see tests/common/mod.rs). A board sets QEMU_CPU to its qemu_cpu.
+# Prints the wall time of every step; exits non-zero if any step failed.
+set -euo pipefail
+# shellcheck source=ci/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+smoke_only=0 names=() test_args=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --smoke-only) smoke_only=1 ;;
+        all) mapfile -t -O "${#names[@]}" names < <(all_targets) ;;
+        --) shift; test_args=("$@"); break ;;
+        -h|--help) usage; exit 0 ;;
+        *) names+=("$1") ;;
+    esac
+    shift
+done
+[ "${#names[@]}" -gt 0 ] || die "usage: ci/cross-test.sh <triple|board|debarch|all> [--smoke-only] [-- cargo test args]"
+
+# The native half: rustup's cargo/rustc (not the Debian toolchain used for the .so),
+# pyo3 pointed at the host's Python 3.11 for the native build of the test crate.
+native_test() {
+    local envs=(-u RUSTC -u RUSTC_BOOTSTRAP -u CARGO_BUILD_TARGET
+        PYO3_PYTHON="${PYO3_PYTHON:-/usr/bin/python3.11}"
+        CDPY_SYSROOT="$SYSROOT" CDPY_QEMU="$(command -v "$QEMU")" CDPY_PLUGIN="$1")
+    [ -n "$BOARD_QEMU_CPU" ] && envs+=(QEMU_CPU="$BOARD_QEMU_CPU")
+    # headers for the native build: the host's collectd-dev, else the sysroot's (arch: all)
+    [ -e /usr/include/collectd/core/daemon/plugin.h ] || envs+=(COLLECTD_INCLUDE_DIR="$SYSROOT/usr/include")
+    (cd "$CDPY_CRATE" && nice -n 19 env "${envs[@]}" cargo test -j "$CDPY_JOBS" --test '*' "${test_args[@]}")
+}
+
+failed=()
+for n in "${names[@]}"; do
+    load_target "$n"
+    name=$BUILD_NAME
+    step "$name: host packages" "$CDPY_ROOT/ci/host-deps.sh" "$RUST_TRIPLE" || { failed+=("$name"); continue; }
+    step "$name: sysroot $DEB_ARCH" "$CDPY_ROOT/sysroot/build.sh" "$DEB_ARCH" >/dev/null || { failed+=("$name"); continue; }
+    step "$name: rust std" "$CDPY_ROOT/sysroot/rust-std.sh" "$RUST_TRIPLE" >/dev/null || { failed+=("$name"); continue; }
+    step "$name: cross-build (release)" "$CDPY_ROOT/ci/xbuild.sh" "$n" release >/dev/null || { failed+=("$name"); continue; }
+    so=$CDPY_TARGET_DIR/out/$name/python.so
+    step "$name: smoke, C python.so" "$CDPY_ROOT/ci/run-collectd.sh" "$n" --plugin c || failed+=("$name")
+    board=()
+    [ -n "$BOARD_FILE" ] && board=(--board-conf)
+    step "$name: smoke, our python.so" "$CDPY_ROOT/ci/run-collectd.sh" "$n" --plugin rust "${board[@]}" || failed+=("$name")
+    if [ "$smoke_only" = 0 ]; then
+        step "$name: integration tests under qemu" native_test "$so" || failed+=("$name")
+    fi
+done
+print_steps
+if [ "${#failed[@]}" -gt 0 ]; then
+    mapfile -t failed < <(printf '%s\n' "${failed[@]}" | sort -u)
+    die "failed: ${failed[*]}"
+fi
