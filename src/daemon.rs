@@ -274,6 +274,10 @@ impl Host for Collectd {
         }
     }
 
+    fn now(&self) -> u64 {
+        now()
+    }
+
     fn flush(&self, plugin: Option<&CStr>, timeout: u64, identifier: Option<&CStr>) {
         let p = plugin.map_or(ptr::null(), CStr::as_ptr);
         let i = identifier.map_or(ptr::null(), CStr::as_ptr);

@@ -90,6 +90,8 @@ pub trait Host: Sync {
     fn data_set(&self, type_: &CStr, f: &mut dyn FnMut(DataSource<'_>)) -> bool;
     /// `plugin_dispatch_notification` (synchronous).
     fn dispatch_notification(&self, n: &Notification) -> Result<(), DispatchError>;
+    /// collectd's clock (`cdtime()`).
+    fn now(&self) -> u64;
     /// `plugin_flush(plugin, timeout, identifier)`.
     fn flush(&self, plugin: Option<&CStr>, timeout: u64, identifier: Option<&CStr>);
     /// Hands `cb` to collectd. On failure the callback is returned, not leaked.
@@ -140,6 +142,9 @@ impl Host for NoHost {
         Err(DispatchError::Failed)
     }
     fn flush(&self, _: Option<&CStr>, _: u64, _: Option<&CStr>) {}
+    fn now(&self) -> u64 {
+        0
+    }
     fn register(&self, _: Kind, _: &CStr, _: u64, cb: Box<Callback>) -> Result<(), Box<Callback>> {
         Err(cb)
     }

@@ -10,6 +10,9 @@ pub mod registry;
 pub mod signed;
 pub mod values;
 
+#[cfg(test)]
+mod tests;
+
 use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};

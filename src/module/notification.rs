@@ -288,7 +288,7 @@ pub unsafe extern "C" fn dispatch(
             return core::ptr::null_mut();
         }
         if n.time == 0 {
-            n.time = crate::daemon::now();
+            n.time = host().now();
         }
         match allow_threads(|| host().dispatch_notification(&n)) {
             Ok(()) => {

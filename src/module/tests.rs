@@ -1,0 +1,173 @@
+//! The `collectd` module driven without the daemon: a fake `Host` records what
+//! scripts dispatch, so the Python-facing behaviour is testable in-process.
+use crate::host::{self, DataSource, DispatchError, Host, Kind};
+use crate::interpreter;
+use crate::meta::MetaValue;
+use crate::module::registry::{self, Callback};
+use crate::values::{DsTypes, Notification, Value, ValueList};
+use core::ffi::CStr;
+use pyo3_ffi::*;
+use std::ffi::CString;
+use std::sync::Mutex;
+
+#[derive(Debug, PartialEq)]
+struct Seen {
+    what: String,
+    values: Vec<Value>,
+    meta: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct FakeHost {
+    seen: Mutex<Vec<Seen>>,
+    logs: Mutex<Vec<(i32, String)>>,
+    reads: Mutex<Vec<Box<Callback>>>,
+}
+
+fn s(c: &CStr) -> String {
+    c.to_string_lossy().into_owned()
+}
+
+impl Host for FakeHost {
+    fn log(&self, level: i32, msg: &CStr) {
+        self.logs.lock().unwrap().push((level, s(msg)));
+    }
+    fn ds_types(&self, type_: &CStr) -> Option<DsTypes> {
+        let types: &[i32] = match type_.to_bytes() {
+            b"gauge" => &[1],
+            b"if_octets" => &[2, 2],
+            _ => return None,
+        };
+        let mut d = DsTypes {
+            count: types.len(),
+            ..Default::default()
+        };
+        d.types.extend_from_slice(types).unwrap();
+        Some(d)
+    }
+    fn data_set(&self, _: &CStr, _: &mut dyn FnMut(DataSource<'_>)) -> bool {
+        false
+    }
+    fn dispatch_values(&self, vl: &ValueList) -> Result<(), DispatchError> {
+        let meta = vl
+            .meta
+            .iter()
+            .map(|(k, v)| (s(k), format!("{v:?}")))
+            .collect();
+        self.seen.lock().unwrap().push(Seen {
+            what: format!(
+                "{}/{}/{}",
+                String::from_utf8_lossy(vl.plugin.as_bytes()),
+                String::from_utf8_lossy(vl.type_.as_bytes()),
+                String::from_utf8_lossy(vl.type_instance.as_bytes())
+            ),
+            values: vl.values.to_vec(),
+            meta,
+        });
+        Ok(())
+    }
+    fn write_values(&self, _: &CStr, _: &ValueList) -> Result<(), DispatchError> {
+        Err(DispatchError::Failed)
+    }
+    fn dispatch_notification(&self, _: &Notification) -> Result<(), DispatchError> {
+        Err(DispatchError::Failed)
+    }
+    fn flush(&self, _: Option<&CStr>, _: u64, _: Option<&CStr>) {}
+    fn now(&self) -> u64 {
+        1 << 30
+    }
+    fn register(
+        &self,
+        kind: Kind,
+        _: &CStr,
+        _: u64,
+        cb: Box<Callback>,
+    ) -> Result<(), Box<Callback>> {
+        if kind != Kind::Read {
+            return Err(cb);
+        }
+        self.reads.lock().unwrap().push(cb);
+        Ok(())
+    }
+    fn unregister(&self, _: Kind, _: &CStr) -> bool {
+        false
+    }
+}
+
+fn run(code: &str) -> i32 {
+    let c = CString::new(code).unwrap();
+    // SAFETY: the test thread holds the GIL since interpreter::start().
+    unsafe { PyRun_SimpleString(c.as_ptr()) }
+}
+
+/// One test: CPython can be initialised once per process.
+#[test]
+fn module_runs_without_the_daemon() {
+    let fake: &'static FakeHost = Box::leak(Box::default());
+    host::install(fake);
+    interpreter::start().expect("python starts");
+
+    // B-VAL-10/11 + B-META-01: a dispatch reaches the host as a staged list.
+    let dispatch = r#"
+import collectd
+collectd.Values(type='if_octets', plugin='p', type_instance='eth0',
+                meta={'s': 'x', 'n': collectd.Signed(-2), 'b': True, 'f': 0.5}
+                ).dispatch(values=[1, '2'])
+"#;
+    assert_eq!(run(dispatch), 0);
+    // Errors are Python exceptions with the C plugin's texts; capacity too.
+    let errors = r#"
+import collectd
+for args, want in [
+        (dict(type='gauge', values=[1, 2]), 'type gauge needs 1 values, got 2'),
+        (dict(type='nope', values=[1]), 'Dataset nope not found'),
+        (dict(values=[1]), 'type not set'),
+        (dict(type='gauge', values=[1], meta={'k': 'v' * 5000}),
+         'meta data does not fit: meta data keys and strings exceed 4096 bytes')]:
+    try:
+        collectd.Values(plugin='e').dispatch(**args)
+    except Exception as e:
+        assert str(e) == want, (str(e), want)
+    else:
+        raise AssertionError(args)
+"#;
+    assert_eq!(run(errors), 0);
+    // A read callback registered from Python runs through the registry.
+    let read = r#"
+import collectd
+def rd(data):
+    collectd.Values(type='gauge', plugin='r', values=[data]).dispatch()
+collectd.register_read(rd, 10, 7.5)
+"#;
+    assert_eq!(run(read), 0);
+    let cb = fake
+        .reads
+        .lock()
+        .unwrap()
+        .pop()
+        .expect("read callback registered");
+    assert_eq!(cb.id.to_bytes(), b"python.__main__");
+    assert_eq!(registry::call_read(&cb), 0);
+
+    let seen = fake.seen.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].what, "p/if_octets/eth0");
+    assert_eq!(seen[0].values, vec![Value::Derive(1), Value::Derive(2)]);
+    let meta: Vec<_> = seen[0]
+        .meta
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    assert_eq!(
+        meta,
+        [
+            format!("s={:?}", MetaValue::String(c"x")),
+            format!("n={:?}", MetaValue::Signed(-2)),
+            format!("b={:?}", MetaValue::Boolean(true)),
+            format!("f={:?}", MetaValue::Double(0.5)),
+        ]
+    );
+    assert_eq!(seen[1].what, "r/gauge/");
+    assert_eq!(seen[1].values, vec![Value::Gauge(7.5)]);
+    assert!(fake.logs.lock().unwrap().is_empty());
+}
