@@ -21,7 +21,7 @@ struct Seen {
 struct FakeHost {
     seen: Mutex<Vec<Seen>>,
     logs: Mutex<Vec<(i32, String)>>,
-    reads: Mutex<Vec<Box<Callback>>>,
+    reads: Mutex<Vec<Callback>>,
 }
 
 fn s(c: &CStr) -> String {
@@ -86,7 +86,7 @@ impl Host for FakeHost {
         if kind != Kind::Read {
             return Err(cb);
         }
-        self.reads.lock().unwrap().push(cb);
+        self.reads.lock().unwrap().push(*cb);
         Ok(())
     }
     fn unregister(&self, _: Kind, _: &CStr) -> bool {
