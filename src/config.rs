@@ -2,7 +2,7 @@
 //! LogTraces, Encoding, Interactive) and `<Module>` blocks routed to Python
 //! config callbacks (B-CFG), plus the init phase that follows the config.
 use crate::daemon::ConfigItem;
-use crate::host::{host, LOG_ERR, LOG_NOTICE, LOG_WARNING};
+use crate::host::{LOG_ERR, LOG_WARNING};
 use crate::interpreter;
 use crate::module::errors::log_exception;
 use crate::module::py::{log_released, text_from_c, Line, Owned};
@@ -194,14 +194,16 @@ unsafe fn module_block(item: ConfigItem<'_>, name: &CStr) -> Result<(), ()> {
     Ok(())
 }
 
-/// The plugin's init callback after a successful config (B-THR-02, B-CB-02).
-pub fn init_phase() {
+/// The plugin's init callback after a successful config (B-THR-02, B-SIG-02,
+/// B-CB-02); 1 when the interactive session could not be set up.
+pub fn init_phase() -> i32 {
     if INTERACTIVE.load(Ordering::Acquire) {
-        host().log(
-            LOG_NOTICE,
-            c"python plugin: Interactive mode is not supported by this python.so yet; continuing without an interactive interpreter.",
-        );
+        if interpreter::start_interactive().is_err() {
+            return 1;
+        }
+    } else {
+        interpreter::release_after_config();
     }
-    interpreter::release_after_config();
     registry::run_init();
+    0
 }

@@ -591,8 +591,7 @@ extern "C" fn init_shim() -> c_int {
             unsafe { ffi::plugin_unregister_shutdown(c"python".as_ptr()) };
             return 0;
         }
-        crate::config::init_phase();
-        0
+        crate::config::init_phase()
     })
 }
 
@@ -686,6 +685,18 @@ unsafe extern "C" fn free_callback(p: *mut c_void) {
             drop(unsafe { Box::from_raw(p.cast::<Callback>()) });
         }
     })
+}
+
+/// `plugin_thread_create`: a thread with the caller's plugin context.
+pub fn thread_create(
+    f: unsafe extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+    name: &CStr,
+) -> bool {
+    let mut t: ffi::pthread_t = 0;
+    // SAFETY: `t` is a valid out-pointer; `f` and `arg` follow pthread_create's
+    // contract (the callee owns `arg`); collectd copies the name.
+    unsafe { ffi::plugin_thread_create(&mut t, Some(f), arg, name.as_ptr()) == 0 }
 }
 
 /// B-LIFE-01: register config, init and shutdown under the name "python".

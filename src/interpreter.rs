@@ -10,8 +10,10 @@
 use crate::module;
 use crate::module::py::Owned;
 use core::cell::Cell;
-use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicPtr, Ordering};
+use core::ffi::CStr;
+use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, Ordering};
 use pyo3_ffi::*;
+use std::sync::OnceLock;
 
 /// Python is initialised and not yet finalized.
 static ALIVE: AtomicBool = AtomicBool::new(false);
@@ -22,6 +24,18 @@ static SHUTDOWN_TRIGGERED: AtomicBool = AtomicBool::new(false);
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 /// The main thread's state, saved when init released the GIL.
 static MAIN_STATE: AtomicPtr<PyThreadState> = AtomicPtr::new(core::ptr::null_mut());
+
+/// CPython's own SIGINT disposition, saved at start-up for interactive mode.
+static PY_SIGINT: OnceLock<libc::sigaction> = OnceLock::new();
+/// collectd's main thread (the one that ran init), signalled when the REPL ends.
+static MAIN_THREAD: AtomicU64 = AtomicU64::new(0);
+/// An interactive session is running (the C plugin's `state == NULL`).
+static REPL_RUNNING: AtomicBool = AtomicBool::new(false);
+
+extern "C" {
+    /// The C library's standard input stream, read by the interactive loop.
+    static mut stdin: *mut libc::FILE;
+}
 
 thread_local! {
     /// This thread owns a long-lived Python thread state (see module docs).
@@ -50,7 +64,9 @@ pub fn start() -> Result<(), ()> {
         dfl.sa_sigaction = libc::SIG_DFL;
         libc::sigaction(libc::SIGINT, &dfl, &mut old);
         Py_Initialize();
-        libc::sigaction(libc::SIGINT, &old, core::ptr::null_mut());
+        let mut py: libc::sigaction = core::mem::zeroed();
+        libc::sigaction(libc::SIGINT, &old, &mut py);
+        let _ = PY_SIGINT.set(py);
     }
     ALIVE.store(true, Ordering::Release);
     KEPT.with(|k| k.set(true));
@@ -184,6 +200,11 @@ pub unsafe fn shutdown_triggered() {
 /// # Safety
 /// GIL held (it is never released again).
 unsafe fn finalize() {
+    if repl_running() {
+        // The REPL thread is Python's main thread and still inside the loop:
+        // Py_Finalize would wait for it forever. The process is exiting anyway.
+        return;
+    }
     if ALIVE.swap(false, Ordering::AcqRel) {
         crate::config::forget_globals();
         // SAFETY: GIL held; Python stays unusable afterwards (ALIVE is false).
@@ -194,4 +215,101 @@ unsafe fn finalize() {
 /// B-LIFE-03: `LoadPlugin python` without a `<Plugin python>` block.
 pub fn never_started() -> bool {
     !is_alive() && MAIN_STATE.load(Ordering::Acquire).is_null()
+}
+
+/// Interactive mode at init (B-SIG-02, B-SIG-06): start the REPL thread and
+/// wait until it has taken over as Python's main thread. Err = init fails.
+pub fn start_interactive() -> Result<(), ()> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe() writes two descriptors into a local array of two.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        crate::host::host().log(crate::host::LOG_ERR, c"python: Unable to create pipe.");
+        return Err(());
+    }
+    // SAFETY: pthread_self has no preconditions.
+    MAIN_THREAD.store(unsafe { libc::pthread_self() } as u64, Ordering::Release);
+    REPL_RUNNING.store(true, Ordering::Release);
+    let arg = fds[1] as usize as *mut libc::c_void;
+    if crate::daemon::thread_create(interactive_main, arg, c"python interpreter") {
+        let mut buf = 0u8;
+        // SAFETY: blocking read of one byte into a local; returns at EOF when the
+        // REPL thread closes the write end.
+        unsafe {
+            let _ = libc::read(fds[0], (&mut buf as *mut u8).cast(), 1);
+            libc::close(fds[0]);
+        }
+    } else {
+        // B-BUG-10: the C plugin then waits forever; we carry on without a REPL.
+        crate::host::host().log(
+            crate::host::LOG_ERR,
+            c"python: Error creating thread for interactive interpreter.",
+        );
+        REPL_RUNNING.store(false, Ordering::Release);
+        // SAFETY: both ends are ours and unused.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+        release_after_config();
+    }
+    Ok(())
+}
+
+/// The REPL thread: adopts Python's main thread state (so Ctrl+C raises
+/// KeyboardInterrupt here), runs the loop on stdin, then stops collectd.
+unsafe extern "C" fn interactive_main(arg: *mut libc::c_void) -> *mut libc::c_void {
+    let fd = arg as usize as libc::c_int;
+    crate::daemon::guard("interactive interpreter", (), || {
+        // SAFETY: the main thread holds the GIL and is blocked on our pipe, so no
+        // Python code runs concurrently while PyOS_AfterFork_Child re-initialises
+        // the GIL for this thread (the C plugin's sequence, B-SIG-02).
+        unsafe {
+            let mut collectd_sigint: libc::sigaction = core::mem::zeroed();
+            if let Some(py) = PY_SIGINT.get() {
+                libc::sigaction(libc::SIGINT, py, &mut collectd_sigint);
+            }
+            PyOS_AfterFork_Child();
+            KEPT.with(|k| k.set(true));
+            match Owned::new(PyImport_ImportModule(c"readline".as_ptr())) {
+                Some(_) => {}
+                None => module::errors::log_exception(b"interactive session init"),
+            }
+            libc::close(fd);
+            PyRun_InteractiveLoop(stdin.cast(), c"<stdin>".as_ptr());
+            libc::sigaction(libc::SIGINT, &collectd_sigint, core::ptr::null_mut());
+            PyErr_Print();
+            // This thread is threading's main thread and its state is parked, not
+            // deleted, so its sentinel lock would stay held and Py_Finalize (from
+            // collectd's main thread) would wait forever to join it: release it.
+            PyRun_SimpleString(REPL_DONE.as_ptr());
+            PyErr_Clear();
+            let st = PyEval_SaveThread();
+            MAIN_STATE.store(st, Ordering::Release);
+            REPL_RUNNING.store(false, Ordering::Release);
+            crate::host::host().log(
+                crate::host::LOG_NOTICE,
+                c"python: Interactive interpreter exited, stopping collectd ...",
+            );
+            libc::pthread_kill(
+                MAIN_THREAD.load(Ordering::Acquire) as libc::pthread_t,
+                libc::SIGINT,
+            );
+        }
+    });
+    core::ptr::null_mut()
+}
+
+const REPL_DONE: &CStr = c"import sys as _cd_sys
+_cd_t = _cd_sys.modules.get('threading')
+if _cd_t is not None and _cd_t._main_thread.ident == _cd_t.get_ident():
+    _cd_l = getattr(_cd_t._main_thread, '_tstate_lock', None)
+    if _cd_l is not None and _cd_l.locked():
+        _cd_l.release()
+    del _cd_l
+del _cd_sys, _cd_t
+";
+
+/// B-SIG-05: collectd is shutting down under a running interactive session.
+pub fn repl_running() -> bool {
+    REPL_RUNNING.load(Ordering::Acquire)
 }

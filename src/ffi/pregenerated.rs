@@ -24,6 +24,7 @@ pub const NOTIF_MAX_MSG_LEN: u32 = 256;
 pub const NOTIF_FAILURE: u32 = 1;
 pub const NOTIF_WARNING: u32 = 2;
 pub const NOTIF_OKAY: u32 = 4;
+pub type pthread_t = ::std::os::raw::c_ulong;
 pub type cdtime_t = u64;
 #[repr(C)]
 #[derive(Copy, Clone)]
@@ -424,4 +425,12 @@ unsafe extern "C" {
     ) -> ::std::os::raw::c_int;
     pub fn plugin_notification_meta_free(n: *mut notification_meta_t) -> ::std::os::raw::c_int;
     pub fn plugin_get_interval() -> cdtime_t;
+    pub fn plugin_thread_create(
+        thread: *mut pthread_t,
+        start_routine: ::std::option::Option<
+            unsafe extern "C" fn(arg1: *mut ::std::os::raw::c_void) -> *mut ::std::os::raw::c_void,
+        >,
+        arg: *mut ::std::os::raw::c_void,
+        name: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
 }

@@ -585,8 +585,22 @@ pub fn run_init() {
     with_gil(|| unsafe { run_list(ListKind::Init, b"init callback") });
 }
 
-/// B-CB-10 / B-SHUT-01 step 5.
+const REPL_BANNER: &str = "================================================================\n\
+collectd shutdown while running an interactive session. This will\n\
+probably leave your terminal in a mess.\n\
+Run the command \"reset\" to get it back into a usable state.\n\
+You can press Ctrl+D in the interactive session to\n\
+close collectd and avoid this problem in the future.\n\
+================================================================\n";
+
+/// B-CB-10 / B-SHUT-01 step 5 (and B-SIG-05's banner).
 pub fn shutdown() {
+    if interpreter::repl_running() {
+        use std::io::Write as _;
+        let mut out = std::io::stdout();
+        let _ = out.write_all(REPL_BANNER.as_bytes());
+        let _ = out.flush();
+    }
     with_gil(|| {
         // SAFETY: GIL held inside with_gil.
         unsafe {

@@ -288,6 +288,7 @@ pub struct Run {
     until: Option<Until>,
     timeout: Duration,
     envs: Vec<(String, String)>,
+    stdin: Option<String>,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -310,7 +311,14 @@ impl Run {
             until: None,
             timeout: env().timeout,
             envs: Vec::new(),
+            stdin: None,
         }
+    }
+
+    /// Feed `text` to the daemon's standard input (default: /dev/null).
+    pub fn stdin(mut self, text: &str) -> Run {
+        self.stdin = Some(text.to_string());
+        self
     }
 
     /// Body of `<Plugin python>` (verbatim; `@PLUGINS@` is replaced by the
@@ -495,7 +503,14 @@ impl Run {
         }
         cmd.arg("-C").arg(&conf);
         cmd.current_dir(&dir)
-            .stdin(Stdio::null())
+            .stdin(match &self.stdin {
+                Some(text) => {
+                    let f = dir.join("stdin.txt");
+                    fs::write(&f, text).expect("stdin file");
+                    Stdio::from(fs::File::open(&f).expect("stdin file"))
+                }
+                None => Stdio::null(),
+            })
             .stdout(stdout)
             .stderr(stderr)
             .env_remove("PYTHONPATH")
