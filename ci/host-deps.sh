@@ -21,12 +21,12 @@ done
 
 # Debian's rustc-web/cargo-web 1.96 is the toolchain with per-arch std packages
 # (libstd-rust-web-dev) and the std source for -Zbuild-std (rust-web-src).
-# clang/libclang-dev: bindgen. python3.11: pyo3 for the native build of the tests.
-pkgs=(rustc-web cargo-web qemu-user-static clang libclang-dev python3.11 binutils dpkg-dev)
+# clang/libclang-dev: bindgen. python3.11 + libpython3.11-dev: pyo3 for the native
+# build that `cargo test` makes of the crate next to the test programs.
+pkgs=(rustc-web cargo-web rust-web-src qemu-user-static clang libclang-dev python3.11 libpython3.11-dev binutils dpkg-dev)
 for t in "${targets[@]}"; do
     load_target "$t"
     pkgs+=("gcc-$GNU_TRIPLE" "binutils-$GNU_TRIPLE" "libc6-dev-$DEB_ARCH-cross")
-    [ "$STD_SOURCE" = build-std ] && pkgs+=(rust-web-src)
 done
 [ "$lint" = 1 ] && pkgs+=(shellcheck)
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)

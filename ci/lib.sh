@@ -50,24 +50,26 @@ step() {
     log "$label"
     t0=$(now_ms)
     "$@" || rc=$?
-    CDPY_STEPS+=("$(printf '%-44s %8s  %s' "$label" "$(fmt_ms $(($(now_ms) - t0)))" \
+    CDPY_STEPS+=("$(printf '%-56s %8s  %s' "$label" "$(fmt_ms $(($(now_ms) - t0)))" \
         "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED ($rc)")")")
     return "$rc"
 }
 print_steps() {
     [ "${#CDPY_STEPS[@]}" -gt 0 ] || return 0
-    printf '\n%-44s %8s  %s\n' "step" "wall" "result"
+    printf '\n%-56s %8s  %s\n' "step" "wall" "result"
     printf '%s\n' "${CDPY_STEPS[@]}"
 }
 
 # Sets TARGET_FILE and the variables it defines (RUST_TRIPLE, DEB_ARCH, ...).
 # Accepts a Rust triple, a Debian arch (armhf, ...) or a board name.
 # For a board also sets BOARD_NAME, BOARD_TARGET_CPU, BOARD_TARGET_FEATURES, BOARD_QEMU_CPU,
+# BOARD_BUILD_STD_FEATURES,
 # BOARD_MAX_PLUGIN_BYTES, BOARD_FLASH_BYTES, BOARD_RAM_BYTES, BOARD_FILE.
 # shellcheck disable=SC2034  # the variables are used by the scripts that source this
 load_target() {
     local arg=$1 f
     BOARD_NAME='' BOARD_FILE='' BOARD_TARGET_CPU='' BOARD_TARGET_FEATURES='' BOARD_QEMU_CPU=''
+    BOARD_BUILD_STD_FEATURES=''
     BOARD_MAX_PLUGIN_BYTES='' BOARD_FLASH_BYTES='' BOARD_RAM_BYTES=''
     if [ -f "$CDPY_ROOT/boards/$arg.toml" ]; then
         BOARD_FILE=$CDPY_ROOT/boards/$arg.toml
@@ -104,6 +106,7 @@ vals = {
     "BOARD_TARGET_CPU": b.get("target_cpu", ""),
     "BOARD_TARGET_FEATURES": b.get("target_features", ""),
     "BOARD_QEMU_CPU": b.get("qemu_cpu", ""),
+    "BOARD_BUILD_STD_FEATURES": b.get("build_std_features", ""),
     "BOARD_MAX_PLUGIN_BYTES": budget.get("max_plugin_bytes", ""),
     "BOARD_FLASH_BYTES": budget.get("flash_bytes", ""),
     "BOARD_RAM_BYTES": budget.get("ram_bytes", ""),

@@ -5,9 +5,10 @@
 # calls collectd.info() and a read callback that dispatches a gauge) and checks that
 # the script's line and a CSV row appear. --plugin picks python.so: c = the C plugin
 # from the sysroot (default), rust = our cross-built one (ci/xbuild.sh), or a path.
-# --board-conf also checks the board's collectd.conf snippet with `collectd -t`. A board
+# --board-conf also checks the board's collectd.conf with `collectd -T` (see below). A board
 # runs qemu with its qemu_cpu model (QEMU_CPU).
-# Prints the log and the start-up time; exit 0 only if both checks passed.
+# Prints the log and the start-up time; exit 0 only if the line and the row appeared and
+# collectd exited 0 on SIGTERM (and, with --board-conf, the board's config passed).
 set -euo pipefail
 # shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -76,13 +77,13 @@ EOF
 
 # a board's CPU model (QEMU_CPU) unless the caller chose one
 qemu_cpu=${QEMU_CPU:-$BOARD_QEMU_CPU}
-run_target() { # the target collectd, clean environment, embedded Python pointed at the sysroot
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PYTHONHOME="$S/usr" ${qemu_cpu:+QEMU_CPU="$qemu_cpu"} \
-        "$QEMU" -L "$S" "$S/usr/sbin/collectd" "$@"
-}
+# the target collectd, clean environment, embedded Python pointed at the sysroot; an
+# array, not a function, so that `&` makes qemu itself the background job ($! = qemu)
+run_target=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PYTHONHOME="$S/usr" PYTHONDONTWRITEBYTECODE=1 ${qemu_cpu:+QEMU_CPU="$qemu_cpu"}
+    "$QEMU" -L "$S" "$S/usr/sbin/collectd")
 
 t0=$(now_ms)
-run_target -f -C "$R/collectd.conf" >"$R/log" 2>&1 &
+"${run_target[@]}" -f -C "$R/collectd.conf" >"$R/log" 2>&1 &
 pid=$!
 t_info='' t_csv=''
 while kill -0 "$pid" 2>/dev/null && [ $(($(now_ms) - t0)) -lt $((secs * 1000)) ]; do
@@ -92,6 +93,8 @@ while kill -0 "$pid" 2>/dev/null && [ $(($(now_ms) - t0)) -lt $((secs * 1000)) ]
     sleep 0.1
 done
 kill -TERM "$pid" 2>/dev/null || true
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
 sed 's/^\[[^]]*\] //' "$R/log" | grep -vE 'successfully loaded|Exiting normally|Stopping|csv plugin: ' | head -40
@@ -99,20 +102,32 @@ ok=1
 echo "== $BUILD_NAME ($DEB_ARCH${qemu_cpu:+, qemu cpu $qemu_cpu}) python.so=$plugin: collectd exit $rc;" \
     "collectd.info after $([ -n "$t_info" ] && fmt_ms "$t_info" || echo never)," \
     "first CSV row after $([ -n "$t_csv" ] && fmt_ms "$t_csv" || echo never)"
-[ -n "$t_info" ] && [ -n "$t_csv" ] || ok=0
+# the script ran, a value reached csv, and collectd shut down cleanly on SIGTERM
+[ -n "$t_info" ] && [ -n "$t_csv" ] && [ "$rc" -eq 0 ] || ok=0
 
 if [ "$board_conf" = 1 ] && [ -n "$BOARD_FILE" ]; then
-    # the board's snippet, with plugin paths pointed at the sysroot, parsed by the target collectd
+    # The board's collectd.conf under `collectd -T` (load plugins, configure, init, one
+    # read round, exit; non-zero on any config error), with the sysroot's plugins, this
+    # run's python.so and the board's scripts from boards/python. Output hosts become
+    # 127.0.0.1 and no name is looked up, so nothing leaves the machine.
+    mkdir -p "$R/board-plugins"
+    cp "$S"/usr/lib/collectd/*.so "$R/board-plugins/"
+    cp "$so" "$R/board-plugins/python.so"
     {
-        printf 'BaseDir "%s"\nPIDFile "%s/b.pid"\nPluginDir "%s/usr/lib/collectd"\nTypesDB "%s/usr/share/collectd/types.db"\n' \
-            "$R" "$R" "$S" "$S"
-        board_conf "$BOARD_FILE" | sed -E '/^[[:space:]]*(BaseDir|PIDFile|PluginDir|TypesDB)[[:space:]]/d'
+        printf 'Hostname "cdpy-%s"\nFQDNLookup false\nBaseDir "%s"\nPIDFile "%s/board.pid"\n' "$BOARD_NAME" "$R" "$R"
+        printf 'PluginDir "%s/board-plugins"\nTypesDB "%s/usr/share/collectd/types.db"\n' "$R" "$S"
+        printf 'LoadPlugin logfile\n<Plugin logfile>\n  LogLevel info\n  File STDOUT\n</Plugin>\n'
+        board_conf "$BOARD_FILE" |
+            sed -E -e '/^[[:space:]]*(Hostname|FQDNLookup|BaseDir|PIDFile|PluginDir|TypesDB)[[:space:]]/d' \
+                -e "s|^([[:space:]]*ModulePath[[:space:]]+).*|\\1\"$CDPY_ROOT/boards/python\"|" \
+                -e 's|^([[:space:]]*Host[[:space:]]+).*|\1"127.0.0.1"|'
     } >"$R/board.conf"
-    if run_target -t -C "$R/board.conf" >"$R/board.log" 2>&1; then
-        echo "== board $BOARD_NAME: collectd.conf snippet accepted by the target collectd (collectd -t)"
+    if "${run_target[@]}" -T -C "$R/board.conf" >"$R/board.log" 2>&1; then
+        echo "== board $BOARD_NAME: its collectd.conf passes the target's \`collectd -T\`"
+        grep -iE 'error|fail|unknown|not found|exception' "$R/board.log" | sed 's/^/    note: /' || true
     else
-        echo "== board $BOARD_NAME: collectd -t rejected the snippet:"
-        sed 's/^/    /' "$R/board.log"
+        echo "== board $BOARD_NAME: the target's \`collectd -T\` rejected its collectd.conf:"
+        grep -v 'successfully loaded' "$R/board.log" | sed 's/^/    /'
         ok=0
     fi
 fi

@@ -11,7 +11,7 @@ use crate::module;
 use crate::module::py::Owned;
 use core::cell::Cell;
 use core::ffi::CStr;
-use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicPtr, AtomicUsize, Ordering};
 use pyo3_ffi::*;
 use std::sync::OnceLock;
 
@@ -28,7 +28,7 @@ static MAIN_STATE: AtomicPtr<PyThreadState> = AtomicPtr::new(core::ptr::null_mut
 /// CPython's own SIGINT disposition, saved at start-up for interactive mode.
 static PY_SIGINT: OnceLock<libc::sigaction> = OnceLock::new();
 /// collectd's main thread (the one that ran init), signalled when the REPL ends.
-static MAIN_THREAD: AtomicU64 = AtomicU64::new(0);
+static MAIN_THREAD: AtomicUsize = AtomicUsize::new(0);
 /// An interactive session is running (the C plugin's `state == NULL`).
 static REPL_RUNNING: AtomicBool = AtomicBool::new(false);
 
@@ -227,7 +227,7 @@ pub fn start_interactive() -> Result<(), ()> {
         return Err(());
     }
     // SAFETY: pthread_self has no preconditions.
-    MAIN_THREAD.store(unsafe { libc::pthread_self() } as u64, Ordering::Release);
+    MAIN_THREAD.store(unsafe { libc::pthread_self() } as usize, Ordering::Release);
     REPL_RUNNING.store(true, Ordering::Release);
     let arg = fds[1] as usize as *mut libc::c_void;
     if crate::daemon::thread_create(interactive_main, arg, c"python interpreter") {

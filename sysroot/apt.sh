@@ -65,6 +65,12 @@ apt_has_lists() {
     compgen -G "$APT_DIR/state/lists/*_Packages*" >/dev/null
 }
 
+# apt_lists_fresh DEBARCH: true if an update fetched lists less than an hour ago.
+apt_lists_fresh() {
+    [ "${APT_DIR:-}" = "$CDPY_CACHE/apt/$1" ] || apt_setup "$1"
+    [ -n "$(find "$APT_DIR/state/lists" -maxdepth 1 -name '*_Packages*' -mmin -60 -print -quit)" ]
+}
+
 # apt_update DEBARCH: apt-get update with retries. When it still fails (a mirror that
 # is mid-sync: 'File has unexpected size', 'Hash Sum mismatch'; or unreachable), what
 # happens depends on CDPY_APT_PARTIAL_OK:

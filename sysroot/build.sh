@@ -42,6 +42,11 @@ EXCL='^(dpkg|tar|debconf|lsb-base|sysvinit-utils|readline-common|libselinux1|lib
 PKGS="$WANT $WANT_DEV ${CDPY_SYSROOT_EXTRA:-}"
 read -r -a PKG_LIST <<<"$PKGS"
 
+# one run per arch at a time (parallel builds of two boards of the same arch)
+mkdir -p "$CDPY_CACHE/sysroot"
+exec 9>"$CDPY_CACHE/sysroot/$A.lock"
+flock 9
+
 key=$({
     echo "format=$FORMAT arch=$A"
     echo "pkgs=$PKGS"

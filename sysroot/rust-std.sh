@@ -35,6 +35,8 @@ ver=$(dpkg-query -W -f='${Version}' rustc-web 2>/dev/null) ||
 D=$CDPY_CACHE/rust-std/$DEB_ARCH
 OUT=$CDPY_CACHE/rust-std/$RUST_TRIPLE.env
 mkdir -p "$CDPY_CACHE/rust-std"
+exec 9>"$CDPY_CACHE/rust-std/$DEB_ARCH.lock"
+flock 9
 
 write_env() { # mode sysroot reason
     printf 'STD_MODE=%s\nSTD_SYSROOT=%s\nSTD_REASON=%q\nSTD_VERSION=%s\n' "$1" "$2" "$3" "$ver" >"$OUT"
@@ -78,8 +80,8 @@ fi
 apt_setup "$DEB_ARCH"
 if [ "$refresh" = 1 ] || ! apt_has_lists "$DEB_ARCH"; then apt_update "$DEB_ARCH"; fi
 offered() { apt_target "$DEB_ARCH" -q -s install "libstd-rust-web-dev=$ver" >/dev/null 2>&1; }
-if ! offered && [ "$refresh" != 1 ]; then
-    apt_update "$DEB_ARCH"
+if ! offered && [ "$refresh" != 1 ] && ! apt_lists_fresh "$DEB_ARCH"; then
+    apt_update "$DEB_ARCH" # the lists may predate the host's rustc-web
 fi
 if ! offered; then
     have=$(APT_CONFIG=$APT_DIR/apt.conf apt-cache policy libstd-rust-web-dev 2>/dev/null | sed -n 's/^ *Candidate: //p')
