@@ -1046,6 +1046,16 @@ pub fn sorted_blocks(text: &str) -> Vec<String> {
 
 /// Runs the same configuration under both plugins (concurrently) and returns
 /// `(c, ours)`.
+/// Pointer width of the target whose collectd runs the tests (set by
+/// ci/cross-test.sh; 64 natively). The C plugin's flush handler crashes on
+/// 32-bit ABIs (B-CB-12: it reads a 64-bit cdtime as `int`).
+pub fn pointer_width() -> u32 {
+    std::env::var("CDPY_POINTER_WIDTH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
 pub fn run_both(make: impl Fn(Plugin) -> Run + Sync) -> (RunResult, RunResult) {
     std::thread::scope(|s| {
         let c = s.spawn(|| make(Plugin::C).run());
