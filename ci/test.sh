@@ -2,7 +2,10 @@
 # Usage: ci/test.sh            (the README's test command; CI runs it via .ci/run)
 # From a fresh Debian 12 machine: installs what it needs, checks formatting and
 # lints, builds the plugin, runs the unit tests and the integration suite
-# against the real collectd daemon (ours and Debian's C python.so side by side).
+# against the real collectd daemon (ours and Debian's C python.so side by side),
+# then does the same for armv7, aarch64, mipsel and mips64el: cross-build, and the
+# integration suite against each target's own collectd under qemu-user
+# (CDPY_CROSS=0 skips the cross part). Ends with the size table per target.
 set -euo pipefail
 # shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +23,12 @@ step "cargo build" cargo build
 step "cargo check with pre-generated bindings (no libclang path)" \
     env COLLECTD_PYTHON_PREGENERATED=1 cargo check --target-dir target/pregenerated
 step "cargo test (unit + integration, x86_64)" cargo test --no-fail-fast
-rc=$?
+if [ "${CDPY_CROSS:-1}" != 0 ]; then
+    targets=(armv7-unknown-linux-gnueabihf aarch64-unknown-linux-gnu
+        mipsel-unknown-linux-gnu mips64el-unknown-linux-gnuabi64)
+    step "cross: host packages" bash ci/host-deps.sh "${targets[@]}"
+    step "cross: build + integration suite under qemu (4 targets)" \
+        env CDPY_JOBS="${CDPY_JOBS:-2}" bash ci/cross-test.sh "${targets[@]}"
+    step "cross: sizes" bash ci/sizes.sh "${targets[@]}"
+fi
 print_steps
-exit "$rc"

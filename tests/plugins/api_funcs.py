@@ -18,6 +18,30 @@ from cdpy_obs import mask
 
 WANTED = [g for g in os.environ.get('API_GROUPS', '').split(',') if g]
 
+# On 32-bit ABIs the C plugin's flush handler crashes collectd (B-CB-12: it reads
+# the 64-bit cdtime as an int), so outside the flush group every flush callback is
+# unregistered again before collectd's shutdown flush. Registered first, this init
+# callback runs last (LIFO, B-CB-02).
+FLUSH_SAFE = os.environ.get('CDPY_POINTER_WIDTH') != '32'
+if not FLUSH_SAFE and WANTED != ['flush']:
+    _flush_ids = []
+    _register_flush = collectd.register_flush
+
+    def _tracking_register_flush(*args, **kwargs):
+        ident = _register_flush(*args, **kwargs)
+        _flush_ids.append(ident)
+        return ident
+
+    def _drop_flush_callbacks():
+        for ident in _flush_ids:
+            try:
+                collectd.unregister_flush(ident)
+            except RuntimeError:
+                pass
+
+    collectd.register_flush = _tracking_register_flush
+    collectd.register_init(_drop_flush_callbacks)
+
 
 def wanted(group):
     return not WANTED or group in WANTED
@@ -202,7 +226,8 @@ def reg_init():
         type='gauge', values=[1], plugin='apireg').write('python.wdup'))
     probe('reg notification dispatch', lambda: collectd.Notification(
         type='gauge', message='regnotif', plugin='apireg').dispatch())
-    probe('reg flush fk', lambda: collectd.flush(plugin='python.fk', identifier='i'))
+    if FLUSH_SAFE:
+        probe('reg flush fk', lambda: collectd.flush(plugin='python.fk', identifier='i'))
 
 
 # ---------------------------------------------------------------------------
@@ -265,7 +290,8 @@ def unreg_init():
         type='gauge', values=[1], plugin='apiunreg').write('python.gone_s'))
     probe('unreg notification dispatch', lambda: collectd.Notification(
         type='gauge', message='unregnotif', plugin='apiunreg').dispatch())
-    probe('unreg flush all', lambda: collectd.flush())
+    if FLUSH_SAFE:
+        probe('unreg flush all', lambda: collectd.flush())
     collectd.info('apilog unreg marker')
 
 

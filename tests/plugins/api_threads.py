@@ -20,6 +20,8 @@ from api_probe import probe, record
 from cdpy_obs import mask, thread_name
 
 WANTED = [g for g in os.environ.get('API_GROUPS', '').split(',') if g]
+# The C plugin's flush handler crashes collectd on 32-bit ABIs (B-CB-12).
+FLUSH = os.environ.get('CDPY_POINTER_WIDTH') != '32'
 
 
 def where():
@@ -61,7 +63,8 @@ def calls(tag):
     probe('%s register_read' % tag, lambda: collectd.register_read(read_noop, name='rd_' + tag))
     probe('%s notification' % tag, lambda: collectd.Notification(
         type='gauge', message=tag, plugin='thr').dispatch())
-    probe('%s flush' % tag, lambda: collectd.flush(plugin='python.thrf', identifier=tag))
+    if FLUSH:
+        probe('%s flush' % tag, lambda: collectd.flush(plugin='python.thrf', identifier=tag))
     probe('%s info' % tag, lambda: collectd.info('thr info from ' + tag))
     probe('%s unregister_read unknown' % tag, lambda: collectd.unregister_read('python.nope_' + tag))
 
@@ -100,7 +103,8 @@ def local_read():
 if not WANTED or 'thr07' in WANTED:
     collectd.register_write(write_cb, name='thrw')
     collectd.register_notification(notif_cb)
-    collectd.register_flush(flush_cb, name='thrf')
+    if FLUSH:
+        collectd.register_flush(flush_cb, name='thrf')
     collectd.register_init(thr07_init)
 if 'local' in WANTED:
     collectd.register_read(local_read, interval=0.05)
