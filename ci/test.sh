@@ -7,6 +7,8 @@
 # integration suite against each target's own collectd under qemu-user
 # (CDPY_CROSS=0 skips the cross part). Ends with the size table per target.
 set -euo pipefail
+# Both cores for the cross builds (ci/lib.sh defaults to 1 for interactive use).
+export CDPY_JOBS=${CDPY_JOBS:-2}
 # shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$CDPY_ROOT"
@@ -28,7 +30,7 @@ if [ "${CDPY_CROSS:-1}" != 0 ]; then
         mipsel-unknown-linux-gnu mips64el-unknown-linux-gnuabi64)
     step "cross: host packages" bash ci/host-deps.sh "${targets[@]}"
     step "cross: build + integration suite under qemu (4 targets)" \
-        env CDPY_JOBS="${CDPY_JOBS:-2}" bash ci/cross-test.sh "${targets[@]}"
+        bash ci/cross-test.sh "${targets[@]}"
     step "cross: sizes" bash ci/sizes.sh "${targets[@]}"
 fi
 print_steps
