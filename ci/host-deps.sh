@@ -31,25 +31,4 @@ done
 [ "$lint" = 1 ] && pkgs+=(shellcheck)
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
 
-missing=()
-for p in "${pkgs[@]}"; do
-    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-    [ "$st" = installed ] || missing+=("$p")
-done
-if [ "${#missing[@]}" -eq 0 ]; then
-    log "host packages: all ${#pkgs[@]} present"
-    exit 0
-fi
-
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} by hand"
-    SUDO=(sudo)
-fi
-export DEBIAN_FRONTEND=noninteractive
-log "host packages missing: ${missing[*]}"
-retry "${SUDO[@]}" apt-get update -q ||
-    die "apt-get update failed $CDPY_RETRIES times: check the mirrors in /etc/apt/sources.list.d (see output above)"
-retry "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-    die "apt-get install failed $CDPY_RETRIES times for: ${missing[*]} (see apt's error above)"
-log "host packages: installed ${#missing[@]}"
+apt_ensure host "${pkgs[@]}"

@@ -135,3 +135,29 @@ all_boards() {
 
 # usage: prints the calling script's header comment (its help text).
 usage() { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; }
+
+# apt_ensure LABEL PKG...: installs (idempotently) the packages dpkg-query does not
+# report as installed; apt-get update at most once, each step retried.
+apt_ensure() {
+    local label=$1 p st missing=() sudo=()
+    shift
+    for p in "$@"; do
+        st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+        [ "$st" = installed ] || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        log "$label packages: all $# present"
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} by hand"
+        sudo=(sudo)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    log "$label packages missing: ${missing[*]}"
+    retry "${sudo[@]}" apt-get update -q ||
+        die "apt-get update failed $CDPY_RETRIES times: check the mirrors in /etc/apt/sources.list.d (see output above)"
+    retry "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+        die "apt-get install failed $CDPY_RETRIES times for: ${missing[*]} (a mirror mid-sync? see apt's error above)"
+    log "$label packages: installed ${#missing[@]}"
+}

@@ -8,10 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$CDPY_ROOT"
 bash ci/native-deps.sh
-for p in rustc-web cargo-web rust-web-src; do
-    dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
-        { retry apt-get install -y -q --no-install-recommends "$p" || die "cannot install $p"; }
-done
+apt_ensure release rustc-web cargo-web rust-web-src
 export PYO3_PYTHON=/usr/bin/python3.11 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
 /usr/bin/cargo build --release --target x86_64-unknown-linux-gnu \
     -Zbuild-std=std,panic_unwind -Zbuild-std-features= --target-dir target/dist-build

@@ -28,10 +28,7 @@ pub unsafe extern "C" fn tp_new(
     _k: *mut PyObject,
 ) -> *mut PyObject {
     // SAFETY: CPython slot, GIL held; tp_alloc zero-fills the instance.
-    unsafe {
-        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
-        alloc(t, 0)
-    }
+    unsafe { crate::module::plugindata::alloc(t) }
 }
 
 pub unsafe extern "C" fn tp_init(
@@ -159,16 +156,8 @@ pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    // SAFETY: called once by CPython at refcount zero (GIL held).
-    unsafe {
-        let t = Py_TYPE(o);
-        PyObject_GC_UnTrack(o.cast());
-        tp_clear(o);
-        if let Some(free) = (*t).tp_free {
-            free(o.cast());
-        }
-        Py_DECREF(t.cast());
-    }
+    // SAFETY: called once by CPython at refcount zero with the GIL held.
+    unsafe { crate::module::plugindata::gc_dealloc(o, tp_clear) }
 }
 
 pub fn members() -> [PyMemberDef; 5] {

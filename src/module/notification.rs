@@ -1,6 +1,6 @@
 //! `collectd.Notification` (B-NOTIF): attributes, constructor, repr and the
 //! synchronous `dispatch`. Staged on the stack like a value list.
-use crate::host::{host, DispatchError};
+use crate::host::host;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
 use crate::module::py::{allow_threads, as_text, text_from_c, ArgStr, Owned};
 use crate::module::values::stage_meta;
@@ -83,8 +83,7 @@ pub unsafe extern "C" fn tp_new(
 ) -> *mut PyObject {
     // SAFETY: CPython slot with the GIL held.
     unsafe {
-        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
-        let o = alloc(t, 0);
+        let o = plugindata::alloc(t);
         if o.is_null() {
             return o;
         }
@@ -191,16 +190,8 @@ pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    // SAFETY: called once at refcount zero with the GIL held (see Values).
-    unsafe {
-        let t = Py_TYPE(o);
-        PyObject_GC_UnTrack(o.cast());
-        tp_clear(o);
-        if let Some(free) = (*t).tp_free {
-            free(o.cast());
-        }
-        Py_DECREF(t.cast());
-    }
+    // SAFETY: called once by CPython at refcount zero with the GIL held.
+    unsafe { plugindata::gc_dealloc(o, tp_clear) }
 }
 
 pub unsafe extern "C" fn get_message(o: *mut PyObject, _c: *mut c_void) -> *mut PyObject {
@@ -290,26 +281,12 @@ pub unsafe extern "C" fn dispatch(
         if n.time == 0 {
             n.time = host().now();
         }
-        match allow_threads(|| host().dispatch_notification(&n)) {
-            Ok(()) => {
-                Py_INCREF(Py_None());
-                Py_None()
-            }
-            Err(DispatchError::NoHostname) => {
-                PyErr_SetString(
-                    PyExc_RuntimeError,
-                    c"cannot dispatch a notification with an empty host before collectd knows its hostname (during the config phase); set host explicitly".as_ptr(),
-                );
-                core::ptr::null_mut()
-            }
-            Err(DispatchError::Failed) => {
-                PyErr_SetString(
-                    PyExc_RuntimeError,
-                    c"error dispatching notification, read the logs".as_ptr(),
-                );
-                core::ptr::null_mut()
-            }
-        }
+        let r = allow_threads(|| host().dispatch_notification(&n));
+        plugindata::dispatch_result(
+            r,
+            "a notification",
+            c"error dispatching notification, read the logs",
+        )
     }
 }
 
@@ -328,13 +305,8 @@ pub unsafe fn new_for_callback(
     unsafe {
         let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
         let o = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        plugindata::set_names(o.as_ptr(), names);
         let n = &mut *o.as_ptr().cast::<Notification>();
-        let [h, p, pi, ty, ti] = names;
-        n.data.host.set(h.to_bytes());
-        n.data.plugin.set(p.to_bytes());
-        n.data.plugin_instance.set(pi.to_bytes());
-        n.data.type_.set(ty.to_bytes());
-        n.data.type_instance.set(ti.to_bytes());
         n.data.time = time;
         n.message.set(message.to_bytes());
         n.severity = severity;

@@ -287,8 +287,7 @@ pub unsafe extern "C" fn tp_new(
 ) -> *mut PyObject {
     // SAFETY: CPython slot with the GIL held.
     unsafe {
-        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
-        let o = alloc(t, 0);
+        let o = alloc(t);
         if !o.is_null() {
             reset(o);
         }
@@ -366,5 +365,83 @@ pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
             free(o.cast());
         }
         Py_DECREF(t.cast());
+    }
+}
+
+/// Allocates an instance of `t` (tp_new's common part).
+///
+/// # Safety
+/// GIL held; `t` a ready type.
+pub unsafe fn alloc(t: *mut PyTypeObject) -> *mut PyObject {
+    // SAFETY: GIL held per contract; tp_alloc zero-fills the instance.
+    unsafe {
+        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
+        alloc(t, 0)
+    }
+}
+
+/// tp_dealloc of the GC-tracked types: untrack before clearing (B-BUG-19),
+/// free with the type's tp_free, drop the heap type's reference.
+///
+/// # Safety
+/// Called once by CPython at refcount zero, GIL held; `clear` is the type's tp_clear.
+pub unsafe fn gc_dealloc(o: *mut PyObject, clear: unsafe extern "C" fn(*mut PyObject) -> c_int) {
+    // SAFETY: per contract.
+    unsafe {
+        let t = Py_TYPE(o);
+        PyObject_GC_UnTrack(o.cast());
+        clear(o);
+        if let Some(free) = (*t).tp_free {
+            free(o.cast());
+        }
+        Py_DECREF(t.cast());
+    }
+}
+
+/// Copies host, plugin, plugin_instance, type, type_instance (in that order).
+///
+/// # Safety
+/// `o` a PluginData instance.
+pub unsafe fn set_names(o: *mut PyObject, names: [&CStr; 5]) {
+    // SAFETY: per contract.
+    let d = unsafe { fields(o) };
+    let [h, p, pi, ty, ti] = names;
+    d.host.set(h.to_bytes());
+    d.plugin.set(p.to_bytes());
+    d.plugin_instance.set(pi.to_bytes());
+    d.type_.set(ty.to_bytes());
+    d.type_instance.set(ti.to_bytes());
+}
+
+/// The Python result of a dispatch: None, or RuntimeError (`failed` is the C
+/// plugin's text; an unknown host name gets ours, B-BUG-05).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn dispatch_result(
+    r: Result<(), crate::host::DispatchError>,
+    what: &str,
+    failed: &CStr,
+) -> *mut PyObject {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        match r {
+            Ok(()) => {
+                Py_INCREF(Py_None());
+                Py_None()
+            }
+            Err(crate::host::DispatchError::NoHostname) => {
+                let mut l = Line::new();
+                l.push_str("cannot dispatch ").push_str(what).push_str(
+                    " with an empty host before collectd knows its hostname (during the config phase); set host explicitly",
+                );
+                set_error(PyExc_RuntimeError, &mut l);
+                core::ptr::null_mut()
+            }
+            Err(crate::host::DispatchError::Failed) => {
+                PyErr_SetString(PyExc_RuntimeError, failed.as_ptr());
+                core::ptr::null_mut()
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! `collectd.Values` (B-VAL): attributes, constructor, repr, `dispatch` and
 //! `write`. A dispatch converts into a stack `ValueList` (fixed capacity) and
 //! hands it to the host with the GIL released.
-use crate::host::{host, DispatchError};
+use crate::host::host;
 use crate::meta::Staged;
 use crate::module::errors::log_exception;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
@@ -54,8 +54,7 @@ pub unsafe extern "C" fn tp_new(
 ) -> *mut PyObject {
     // SAFETY: CPython calls tp_new with the GIL held and a subtype of Values.
     unsafe {
-        let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
-        let o = alloc(t, 0);
+        let o = plugindata::alloc(t);
         if o.is_null() {
             return o;
         }
@@ -187,18 +186,8 @@ pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    // SAFETY: called once by CPython when the refcount hits zero (GIL held).
-    // Untrack before clearing (B-BUG-19), free with the type's tp_free, and drop
-    // the reference a heap-type instance holds on its type.
-    unsafe {
-        let t = Py_TYPE(o);
-        PyObject_GC_UnTrack(o.cast());
-        tp_clear(o);
-        if let Some(free) = (*t).tp_free {
-            free(o.cast());
-        }
-        Py_DECREF(t.cast());
-    }
+    // SAFETY: called once by CPython at refcount zero with the GIL held.
+    unsafe { plugindata::gc_dealloc(o, tp_clear) }
 }
 
 /// Converts one element per its data-source type (B-VAL-11); Python error on failure.
@@ -473,26 +462,7 @@ unsafe fn send(
             Op::Dispatch => host().dispatch_values(&vl),
             Op::Write => host().write_values(dest.get().unwrap_or(c""), &vl),
         });
-        match r {
-            Ok(()) => {
-                Py_INCREF(Py_None());
-                Py_None()
-            }
-            Err(DispatchError::NoHostname) => {
-                PyErr_SetString(
-                    PyExc_RuntimeError,
-                    c"cannot dispatch values with an empty host before collectd knows its hostname (during the config phase); set host explicitly".as_ptr(),
-                );
-                core::ptr::null_mut()
-            }
-            Err(DispatchError::Failed) => {
-                PyErr_SetString(
-                    PyExc_RuntimeError,
-                    c"error dispatching values, read the logs".as_ptr(),
-                );
-                core::ptr::null_mut()
-            }
-        }
+        plugindata::dispatch_result(r, "values", c"error dispatching values, read the logs")
     }
 }
 
@@ -529,13 +499,8 @@ pub unsafe fn new_for_write(
     unsafe {
         let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
         let o = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        plugindata::set_names(o.as_ptr(), names);
         let v = &mut *o.as_ptr().cast::<Values>();
-        let [h, p, pi, ty, ti] = names;
-        v.data.host.set(h.to_bytes());
-        v.data.plugin.set(p.to_bytes());
-        v.data.plugin_instance.set(pi.to_bytes());
-        v.data.type_.set(ty.to_bytes());
-        v.data.type_instance.set(ti.to_bytes());
         v.data.time = time;
         v.interval = interval;
         Py_XDECREF(core::mem::replace(&mut v.values, values.into_raw()));
