@@ -125,32 +125,25 @@ pub unsafe extern "C" fn tp_traverse(
     // SAFETY: GC calls this with a valid Config instance.
     unsafe {
         let c = &*o.cast::<Config>();
-        for p in [
-            c.parent,
-            c.key,
-            c.values,
-            c.children,
-            Py_TYPE(o).cast::<PyObject>(),
-        ] {
-            if !p.is_null() {
-                let r = visit(p, arg);
-                if r != 0 {
-                    return r;
-                }
-            }
-        }
-        0
+        crate::module::plugindata::visit_each(
+            o,
+            &[c.parent, c.key, c.values, c.children],
+            visit,
+            arg,
+        )
     }
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    // SAFETY: GIL held; we own the references we clear.
+    // SAFETY: GIL held; the fields hold owned references.
     unsafe {
         let c = &mut *o.cast::<Config>();
-        for p in [&mut c.parent, &mut c.key, &mut c.values, &mut c.children] {
-            let old = core::mem::replace(p, core::ptr::null_mut());
-            Py_XDECREF(old);
-        }
+        crate::module::plugindata::clear_each(&mut [
+            &mut c.parent,
+            &mut c.key,
+            &mut c.values,
+            &mut c.children,
+        ]);
     }
     0
 }

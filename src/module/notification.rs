@@ -168,23 +168,15 @@ pub unsafe extern "C" fn tp_traverse(
     // SAFETY: GC calls this with a valid Notification instance.
     unsafe {
         let n = &*o.cast::<Notification>();
-        for p in [n.meta, Py_TYPE(o).cast::<PyObject>()] {
-            if !p.is_null() {
-                let r = visit(p, arg);
-                if r != 0 {
-                    return r;
-                }
-            }
-        }
+        plugindata::visit_each(o, &[n.meta], visit, arg)
     }
-    0
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    // SAFETY: GIL held; we own the reference we clear.
+    // SAFETY: GIL held; the field holds an owned reference.
     unsafe {
         let n = &mut *o.cast::<Notification>();
-        Py_XDECREF(core::mem::replace(&mut n.meta, core::ptr::null_mut()));
+        plugindata::clear_each(&mut [&mut n.meta]);
     }
     0
 }

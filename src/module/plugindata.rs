@@ -445,3 +445,39 @@ pub unsafe fn dispatch_result(
         }
     }
 }
+
+/// tp_traverse's body: visits the non-NULL references and the heap type.
+///
+/// # Safety
+/// Called from a tp_traverse slot with `o`'s own references.
+pub unsafe fn visit_each(
+    o: *mut PyObject,
+    refs: &[*mut PyObject],
+    visit: visitproc,
+    arg: *mut c_void,
+) -> c_int {
+    // SAFETY: `o` is a live object (tp_traverse contract).
+    let t = unsafe { Py_TYPE(o) }.cast::<PyObject>();
+    for &p in refs.iter().chain(core::iter::once(&t)) {
+        if !p.is_null() {
+            // SAFETY: `p` is a live reference owned by `o` (or its type).
+            let r = unsafe { visit(p, arg) };
+            if r != 0 {
+                return r;
+            }
+        }
+    }
+    0
+}
+
+/// tp_clear's body: NULLs each field, then drops the old references.
+///
+/// # Safety
+/// GIL held; each field holds an owned reference or NULL.
+pub unsafe fn clear_each(fields: &mut [&mut *mut PyObject]) {
+    for f in fields.iter_mut() {
+        let old = core::mem::replace(&mut **f, core::ptr::null_mut());
+        // SAFETY: per contract (NULL is fine for XDECREF).
+        unsafe { Py_XDECREF(old) };
+    }
+}

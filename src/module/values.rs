@@ -161,26 +161,15 @@ pub unsafe extern "C" fn tp_traverse(
     // SAFETY: GC calls this with a valid Values instance.
     unsafe {
         let v = &*o.cast::<Values>();
-        for p in [v.values, v.meta, Py_TYPE(o).cast::<PyObject>()] {
-            if !p.is_null() {
-                let r = visit(p, arg);
-                if r != 0 {
-                    return r;
-                }
-            }
-        }
-        0
+        plugindata::visit_each(o, &[v.values, v.meta], visit, arg)
     }
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    // SAFETY: GIL held; we own the references we clear.
+    // SAFETY: GIL held; the fields hold owned references.
     unsafe {
         let v = &mut *o.cast::<Values>();
-        let a = core::mem::replace(&mut v.values, core::ptr::null_mut());
-        let b = core::mem::replace(&mut v.meta, core::ptr::null_mut());
-        Py_XDECREF(a);
-        Py_XDECREF(b);
+        plugindata::clear_each(&mut [&mut v.values, &mut v.meta]);
     }
     0
 }
