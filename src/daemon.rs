@@ -149,6 +149,21 @@ fn to_c(
     Ok(c)
 }
 
+/// Builds the C value list on the stack and hands it to `f` (0 = success).
+fn with_c_list(
+    vl: &ValueList,
+    f: impl FnOnce(&ffi::value_list_t) -> c_int,
+) -> Result<(), DispatchError> {
+    // SAFETY: value_t is a plain union of 8-byte numbers; zero is valid.
+    let mut values: [ffi::value_t; MAX_VALUES] = unsafe { core::mem::zeroed() };
+    let meta = CMeta::build(&vl.meta);
+    let c = to_c(vl, &mut values, &meta)?;
+    match f(&c) {
+        0 => Ok(()),
+        _ => Err(DispatchError::Failed),
+    }
+}
+
 fn user_data(cb: Box<Callback>) -> ffi::user_data_t {
     ffi::user_data_t {
         data: Box::into_raw(cb).cast(),
@@ -178,28 +193,16 @@ impl Host for Collectd {
     }
 
     fn dispatch_values(&self, vl: &ValueList) -> Result<(), DispatchError> {
-        // SAFETY: value_t is a plain union of 8-byte numbers; zero is valid.
-        let mut values: [ffi::value_t; MAX_VALUES] = unsafe { core::mem::zeroed() };
-        let meta = CMeta::build(&vl.meta);
-        let c = to_c(vl, &mut values, &meta)?;
         // SAFETY: `c` is a complete value list whose pointers (values, meta) stay
         // valid for the call; collectd copies what it keeps.
-        match unsafe { ffi::plugin_dispatch_values(&c) } {
-            0 => Ok(()),
-            _ => Err(DispatchError::Failed),
-        }
+        with_c_list(vl, |c| unsafe { ffi::plugin_dispatch_values(c) })
     }
 
     fn write_values(&self, destination: &CStr, vl: &ValueList) -> Result<(), DispatchError> {
-        // SAFETY: as in dispatch_values.
-        let mut values: [ffi::value_t; MAX_VALUES] = unsafe { core::mem::zeroed() };
-        let meta = CMeta::build(&vl.meta);
-        let c = to_c(vl, &mut values, &meta)?;
         // SAFETY: as in dispatch_values; a NULL data set makes collectd look it up.
-        match unsafe { ffi::plugin_write(destination.as_ptr(), ptr::null(), &c) } {
-            0 => Ok(()),
-            _ => Err(DispatchError::Failed),
-        }
+        with_c_list(vl, |c| unsafe {
+            ffi::plugin_write(destination.as_ptr(), ptr::null(), c)
+        })
     }
 
     fn data_set(&self, type_: &CStr, f: &mut dyn FnMut(DataSource<'_>)) -> bool {

@@ -1,8 +1,9 @@
 //! `collectd.Config` (B-CONF): the tree handed to config callbacks, its
 //! members, constructor and (deliberately quirky) repr.
 use crate::daemon::{ConfigItem, ConfigValue};
+use crate::module::py::kwlist;
 use crate::module::py::{text_from_c, Owned};
-use core::ffi::{c_char, c_int, c_void, CStr};
+use core::ffi::{c_int, c_void, CStr};
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
@@ -40,13 +41,7 @@ pub unsafe extern "C" fn tp_init(
     let mut parent: *mut PyObject = core::ptr::null_mut();
     let mut values: *mut PyObject = core::ptr::null_mut();
     let mut children: *mut PyObject = core::ptr::null_mut();
-    let mut kw = [
-        c"key".as_ptr() as *mut c_char,
-        c"parent".as_ptr() as *mut c_char,
-        c"values".as_ptr() as *mut c_char,
-        c"children".as_ptr() as *mut c_char,
-        core::ptr::null_mut(),
-    ];
+    let mut kw = kwlist([c"key", c"parent", c"values", c"children", c""]);
     // SAFETY: CPython slot with the GIL held; the format matches the outputs.
     unsafe {
         if PyArg_ParseTupleAndKeywords(

@@ -14,6 +14,7 @@ pub mod values;
 mod tests;
 
 use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
+use crate::module::py::kwlist;
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use py::{allow_threads, ArgStr};
@@ -138,12 +139,7 @@ unsafe fn flush_impl(args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject 
     let mut plugin = ArgStr::none();
     let mut identifier = ArgStr::none();
     let mut timeout: c_int = -1;
-    let mut kw = [
-        c"plugin".as_ptr() as *mut c_char,
-        c"timeout".as_ptr() as *mut c_char,
-        c"identifier".as_ptr() as *mut c_char,
-        core::ptr::null_mut(),
-    ];
+    let mut kw = kwlist([c"plugin", c"timeout", c"identifier", c""]);
     let enc = core::ptr::null::<c_char>();
     // SAFETY: GIL held (module function); the format matches the outputs.
     unsafe {

@@ -2,6 +2,7 @@
 //! synchronous `dispatch`. Staged on the stack like a value list.
 use crate::host::host;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
+use crate::module::py::kwlist;
 use crate::module::py::{allow_threads, as_text, text_from_c, ArgStr, Owned};
 use crate::module::values::stage_meta;
 use crate::values::{double_to_cdtime, Name, Notification as Staged, MESSAGE_LEN};
@@ -20,19 +21,19 @@ pub struct Notification {
 
 pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
 
-fn kwlist() -> [*mut c_char; 10] {
-    [
-        c"type".as_ptr() as *mut c_char,
-        c"message".as_ptr() as *mut c_char,
-        c"plugin_instance".as_ptr() as *mut c_char,
-        c"type_instance".as_ptr() as *mut c_char,
-        c"plugin".as_ptr() as *mut c_char,
-        c"host".as_ptr() as *mut c_char,
-        c"time".as_ptr() as *mut c_char,
-        c"severity".as_ptr() as *mut c_char,
-        c"meta".as_ptr() as *mut c_char,
-        core::ptr::null_mut(),
-    ]
+fn notification_kwlist() -> [*mut c_char; 10] {
+    kwlist([
+        c"type",
+        c"message",
+        c"plugin_instance",
+        c"type_instance",
+        c"plugin",
+        c"host",
+        c"time",
+        c"severity",
+        c"meta",
+        c"",
+    ])
 }
 
 /// Parses `"|etetetetetetdiO"`; outputs keep their defaults when omitted.
@@ -48,7 +49,7 @@ unsafe fn parse(
     severity: &mut c_int,
     meta: &mut *mut PyObject,
 ) -> bool {
-    let mut kw = kwlist();
+    let mut kw = notification_kwlist();
     let enc = core::ptr::null::<c_char>();
     // SAFETY: GIL held; the format matches the output pointers exactly.
     unsafe {
@@ -117,11 +118,8 @@ pub unsafe extern "C" fn tp_init(
         ) {
             return -1;
         }
-        if let Some(t) = names.type_.get() {
-            if !plugindata::known_type(t) {
-                dataset_not_found(t.to_bytes());
-                return -1;
-            }
+        if !names.type_known() {
+            return -1;
         }
         plugindata::store_names(o, &names);
         let n = &mut *o.cast::<Notification>();

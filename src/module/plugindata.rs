@@ -1,6 +1,7 @@
 //! `collectd.PluginData`, the base of Values and Notification (B-PD): the
 //! fixed 128-byte name fields, `time`, the shared repr prefix and getters.
 use crate::host::host;
+use crate::module::py::kwlist;
 use crate::module::py::{as_text, set_error, text_from_c, ArgStr, Line, Owned};
 use crate::values::Name;
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -169,6 +170,23 @@ impl NameArgs {
     }
 }
 
+impl NameArgs {
+    /// B-PD-02: a given `type` must name a known data set; sets TypeError if not.
+    ///
+    /// # Safety
+    /// GIL held.
+    pub unsafe fn type_known(&self) -> bool {
+        match self.type_.get() {
+            Some(t) if !known_type(t) => {
+                // SAFETY: GIL held per contract.
+                unsafe { dataset_not_found(t.to_bytes()) };
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
 impl Default for NameArgs {
     fn default() -> Self {
         Self::new()
@@ -303,15 +321,15 @@ pub unsafe extern "C" fn tp_init(
 ) -> c_int {
     let mut n = NameArgs::new();
     let mut time = 0f64;
-    let mut kw = [
-        c"type".as_ptr() as *mut c_char,
-        c"plugin_instance".as_ptr() as *mut c_char,
-        c"type_instance".as_ptr() as *mut c_char,
-        c"plugin".as_ptr() as *mut c_char,
-        c"host".as_ptr() as *mut c_char,
-        c"time".as_ptr() as *mut c_char,
-        core::ptr::null_mut(),
-    ];
+    let mut kw = kwlist([
+        c"type",
+        c"plugin_instance",
+        c"type_instance",
+        c"plugin",
+        c"host",
+        c"time",
+        c"",
+    ]);
     let enc = core::ptr::null::<c_char>();
     // SAFETY: CPython slot with the GIL held; the format matches the outputs.
     unsafe {
@@ -335,11 +353,8 @@ pub unsafe extern "C" fn tp_init(
         {
             return -1;
         }
-        if let Some(t) = n.type_.get() {
-            if !known_type(t) {
-                dataset_not_found(t.to_bytes());
-                return -1;
-            }
+        if !n.type_known() {
+            return -1;
         }
         store_names(o, &n);
         fields(o).time = time;

@@ -5,6 +5,7 @@ use crate::host::{host, Kind, Received, ReceivedNotification};
 use crate::interpreter::{self, with_gil};
 use crate::meta::MetaValue;
 use crate::module::errors::log_exception;
+use crate::module::py::kwlist;
 use crate::module::py::{as_text, log_released, set_error, text_from_c, ArgStr, Line, Owned};
 use crate::module::{notification as pynotif, signed, values as pyvalues};
 use crate::values::{cdtime_to_double, Value};
@@ -162,13 +163,7 @@ unsafe fn parse_register(
     // SAFETY: GIL held; the format string matches the output pointers exactly.
     unsafe {
         let ok = if with_interval {
-            let mut kw = [
-                c"callback".as_ptr() as *mut c_char,
-                c"interval".as_ptr() as *mut c_char,
-                c"data".as_ptr() as *mut c_char,
-                c"name".as_ptr() as *mut c_char,
-                core::ptr::null_mut(),
-            ];
+            let mut kw = kwlist([c"callback", c"interval", c"data", c"name", c""]);
             PyArg_ParseTupleAndKeywords(
                 args,
                 kwds,
@@ -181,12 +176,7 @@ unsafe fn parse_register(
                 &mut name.0,
             )
         } else {
-            let mut kw = [
-                c"callback".as_ptr() as *mut c_char,
-                c"data".as_ptr() as *mut c_char,
-                c"name".as_ptr() as *mut c_char,
-                core::ptr::null_mut(),
-            ];
+            let mut kw = kwlist([c"callback", c"data", c"name", c""]);
             PyArg_ParseTupleAndKeywords(
                 args,
                 kwds,

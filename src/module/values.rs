@@ -5,6 +5,7 @@ use crate::host::host;
 use crate::meta::Staged;
 use crate::module::errors::log_exception;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
+use crate::module::py::kwlist;
 use crate::module::py::{allow_threads, as_text, set_error, ArgStr, Line, Owned};
 use crate::module::signed;
 use crate::values::{double_to_cdtime, DsType, Name, Value, ValueList, MAX_VALUES};
@@ -23,16 +24,6 @@ pub struct Values {
 }
 
 pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
-
-fn kw<const N: usize>(names: [&'static CStr; N]) -> [*mut c_char; N] {
-    names.map(|n| {
-        if n.is_empty() {
-            core::ptr::null_mut()
-        } else {
-            n.as_ptr() as *mut c_char
-        }
-    })
-}
 
 const KW: [&CStr; 10] = [
     c"type",
@@ -76,7 +67,7 @@ pub unsafe extern "C" fn tp_init(
     let mut values: *mut PyObject = core::ptr::null_mut();
     let mut meta: *mut PyObject = core::ptr::null_mut();
     let (mut time, mut interval) = (0f64, 0f64);
-    let mut kwl = kw(KW);
+    let mut kwl = kwlist(KW);
     let enc = core::ptr::null::<c_char>();
     // SAFETY: GIL held (CPython slot); the format matches the output pointers.
     unsafe {
@@ -103,11 +94,8 @@ pub unsafe extern "C" fn tp_init(
         {
             return -1;
         }
-        if let Some(t) = n.type_.get() {
-            if !plugindata::known_type(t) {
-                dataset_not_found(t.to_bytes());
-                return -1;
-            }
+        if !n.type_known() {
+            return -1;
         }
         plugindata::store_names(o, &n);
         let v = &mut *o.cast::<Values>();
@@ -319,7 +307,7 @@ unsafe fn send(
         let mut int_interval: c_int = (bits & 0xFFFF_FFFF) as u32 as c_int;
         let enc = core::ptr::null::<c_char>();
         let ok = if op == Op::Dispatch {
-            let mut kwl = kw(KW);
+            let mut kwl = kwlist(KW);
             PyArg_ParseTupleAndKeywords(
                 args,
                 kwds,
@@ -341,7 +329,7 @@ unsafe fn send(
                 &mut meta,
             )
         } else {
-            let mut kwl = kw([
+            let mut kwl = kwlist([
                 c"destination",
                 c"type",
                 c"values",
