@@ -7,10 +7,48 @@
 //!   layout asserts, so they are valid for 32- and 64-bit Linux targets alike.
 //! * `BINDGEN_EXTRA_CLANG_ARGS[_<target>]`: extra clang flags (e.g. `--sysroot=`),
 //!   read by bindgen itself.
+//!
+//! It also checks the Python that pyo3-ffi was configured for (`PYO3_PYTHON` or
+//! `PYO3_CONFIG_FILE`) and emits pyo3's `Py_3_x` cfgs, which `src/pyversion.rs` uses.
 use std::env;
 use std::path::PathBuf;
 
+/// The CPython versions this plugin supports (Ubuntu 22.04's 3.10 to OpenWrt master's 3.14).
+const MIN_MINOR: u8 = 10;
+const MAX_MINOR: u8 = 14;
+
+fn check_python() {
+    let cfg = pyo3_build_config::get();
+    pyo3_build_config::use_pyo3_cfgs();
+    let v = cfg.version();
+    let name = format!("{:?} {}.{}", cfg.implementation(), v.major, v.minor);
+    if cfg.implementation() != pyo3_build_config::PythonImplementation::CPython {
+        panic!("collectd-python embeds CPython; pyo3 is configured for {name}");
+    }
+    if v.major != 3 || v.minor < MIN_MINOR || v.minor > MAX_MINOR {
+        panic!(
+            "collectd-python supports CPython 3.{MIN_MINOR} to 3.{MAX_MINOR}; pyo3 is configured \
+             for {name} (choose the Python with PYO3_PYTHON or PYO3_CONFIG_FILE)"
+        );
+    }
+    if cfg.is_free_threaded() {
+        panic!(
+            "collectd-python cannot be built for a free-threaded CPython ({name}t): collectd's \
+             python plugin runs callbacks under the GIL, as collectd 5.12's C plugin does. Build \
+             against the default (GIL) build of CPython {}.{} instead",
+            v.major, v.minor
+        );
+    }
+    if matches!(
+        cfg.target_abi().kind(),
+        pyo3_build_config::PythonAbiKind::Stable(_)
+    ) {
+        panic!("collectd-python embeds the interpreter and cannot use the limited API (abi3)");
+    }
+}
+
 fn main() {
+    check_python();
     println!("cargo:rerun-if-changed=src/ffi/wrapper.h");
     println!("cargo:rerun-if-env-changed=COLLECTD_INCLUDE_DIR");
     println!("cargo:rerun-if-env-changed=COLLECTD_PYTHON_PREGENERATED");

@@ -31,6 +31,7 @@ native_test() {
     local envs=(-u RUSTC -u RUSTC_BOOTSTRAP -u CARGO_BUILD_TARGET
         PYO3_PYTHON="${PYO3_PYTHON:-/usr/bin/python3.11}"
         CDPY_SYSROOT="$SYSROOT" CDPY_QEMU="$(command -v "$QEMU")" CDPY_PLUGIN="$1"
+        CDPY_PYTHON_VERSION="$PY_VERSION"
         # informational, for tests whose expectations depend on the target (e.g. the C
         # plugin's flush handler crashes on 32-bit ABIs, see ci/README.md)
         CDPY_TARGET="$RUST_TRIPLE" CDPY_POINTER_WIDTH="$POINTER_WIDTH")
@@ -45,7 +46,7 @@ for n in "${names[@]}"; do
     load_target "$n"
     name=$BUILD_NAME
     step "$name: host packages" "$CDPY_ROOT/ci/host-deps.sh" "$RUST_TRIPLE" || { failed+=("$name"); continue; }
-    step "$name: sysroot $DEB_ARCH" "$CDPY_ROOT/sysroot/build.sh" "$DEB_ARCH" >/dev/null || { failed+=("$name"); continue; }
+    step "$name: sysroot $DEB_ARCH ($SUITE, Python $PY_VERSION)" "$CDPY_ROOT/sysroot/build.sh" "$DEB_ARCH" --suite "$SUITE" >/dev/null || { failed+=("$name"); continue; }
     step "$name: rust std" "$CDPY_ROOT/sysroot/rust-std.sh" "$RUST_TRIPLE" >/dev/null || { failed+=("$name"); continue; }
     step "$name: cross-build (release)" "$CDPY_ROOT/ci/xbuild.sh" "$n" release >/dev/null || { failed+=("$name"); continue; }
     so=$CDPY_TARGET_DIR/out/$name/python.so

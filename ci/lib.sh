@@ -60,8 +60,38 @@ print_steps() {
     printf '%s\n' "${CDPY_STEPS[@]}"
 }
 
-# Sets TARGET_FILE and the variables it defines (RUST_TRIPLE, DEB_ARCH, ...).
-# Accepts a Rust triple, a Debian arch (armhf, ...) or a board name.
+# Debian suites with collectd 5.12, and the CPython their collectd-core's python plugin
+# links: bookworm (Debian 12, the host) 3.11, trixie (13) 3.13, sid 3.14. The suite of
+# a sysroot is CDPY_SUITE, or the one of CDPY_PYTHON (3.11, 3.13, 3.14), or a board's
+# `python` key; default bookworm.
+CDPY_SUITES="bookworm trixie sid"
+python_suite() {
+    case $1 in
+        3.11) echo bookworm ;;
+        3.13) echo trixie ;;
+        3.14) echo sid ;;
+        *) die "no Debian suite with collectd ships CPython '$1' (3.11: bookworm, 3.13: trixie, 3.14: sid)" ;;
+    esac
+}
+if [ -z "${CDPY_SUITE:-}" ]; then
+    if [ -n "${CDPY_PYTHON:-}" ]; then CDPY_SUITE=$(python_suite "$CDPY_PYTHON"); else CDPY_SUITE=bookworm; fi
+fi
+suite_python() {
+    case $1 in
+        bookworm) echo 3.11 ;;
+        trixie) echo 3.13 ;;
+        sid) echo 3.14 ;;
+        *) die "unknown Debian suite '$1' (one of: $CDPY_SUITES)" ;;
+    esac
+}
+# suite_suffix SUITE: "" for bookworm (the cache names of the first release), else -SUITE.
+suite_suffix() { [ "$1" = bookworm ] || printf -- '-%s' "$1"; }
+
+# Sets TARGET_FILE and the variables it defines (RUST_TRIPLE, DEB_ARCH, ...), SUITE and
+# PY_VERSION (the suite's CPython) and SYSROOT (per arch and suite).
+# Accepts a Rust triple, a Debian arch (armhf, ...) or a board name; `amd64` (or
+# x86_64-unknown-linux-gnu) is this machine: a root of that suite run natively through
+# the root's own dynamic loader instead of qemu (QEMU empty).
 # For a board also sets BOARD_NAME, BOARD_TARGET_CPU, BOARD_TARGET_FEATURES, BOARD_QEMU_CPU,
 # BOARD_BUILD_STD_FEATURES,
 # BOARD_MAX_PLUGIN_BYTES, BOARD_FLASH_BYTES, BOARD_RAM_BYTES, BOARD_FILE.
@@ -70,11 +100,25 @@ load_target() {
     local arg=$1 f
     BOARD_NAME='' BOARD_FILE='' BOARD_TARGET_CPU='' BOARD_TARGET_FEATURES='' BOARD_QEMU_CPU=''
     BOARD_BUILD_STD_FEATURES=''
-    BOARD_MAX_PLUGIN_BYTES='' BOARD_FLASH_BYTES='' BOARD_RAM_BYTES=''
+    BOARD_MAX_PLUGIN_BYTES='' BOARD_FLASH_BYTES='' BOARD_RAM_BYTES='' BOARD_PYTHON=''
+    SUITE=$CDPY_SUITE
     if [ -f "$CDPY_ROOT/boards/$arg.toml" ]; then
         BOARD_FILE=$CDPY_ROOT/boards/$arg.toml
         eval "$(board_field "$BOARD_FILE" shell)"
         arg=$BOARD_TARGET
+        # the board's Python picks the suite unless one was asked for explicitly
+        if [ -n "$BOARD_PYTHON" ] && [ -z "${CDPY_PYTHON:-}" ] && [ "$CDPY_SUITE" = bookworm ]; then
+            SUITE=$(python_suite "$BOARD_PYTHON")
+        fi
+    fi
+    PY_VERSION=$(suite_python "$SUITE")
+    if [ "$arg" = amd64 ] || [ "$arg" = x86_64-unknown-linux-gnu ]; then
+        TARGET_FILE='' RUST_TRIPLE=x86_64-unknown-linux-gnu DEB_ARCH=amd64
+        GNU_TRIPLE=x86_64-linux-gnu STD_SOURCE=host QEMU='' POINTER_WIDTH=64
+        SYSROOT=$CDPY_CACHE/sysroot/$DEB_ARCH$(suite_suffix "$SUITE")
+        MULTIARCH_LIB=$SYSROOT/usr/lib/$GNU_TRIPLE
+        BUILD_NAME=${BOARD_NAME:-$RUST_TRIPLE}$(suite_suffix "$SUITE")
+        return 0
     fi
     if [ -f "$CDPY_ROOT/targets/$arg.env" ]; then
         TARGET_FILE=$CDPY_ROOT/targets/$arg.env
@@ -88,9 +132,10 @@ load_target() {
     # shellcheck source=/dev/null
     . "$TARGET_FILE"
     : "${RUST_TRIPLE:?}" "${DEB_ARCH:?}" "${GNU_TRIPLE:?}" "${STD_SOURCE:?}" "${QEMU:?}" "${POINTER_WIDTH:?}"
-    SYSROOT=$CDPY_CACHE/sysroot/$DEB_ARCH
+    SYSROOT=$CDPY_CACHE/sysroot/$DEB_ARCH$(suite_suffix "$SUITE")
     MULTIARCH_LIB=$SYSROOT/usr/lib/$GNU_TRIPLE
-    BUILD_NAME=${BOARD_NAME:-$RUST_TRIPLE}
+    # per suite: out/<board|triple>[-<suite>]/python.so
+    BUILD_NAME=${BOARD_NAME:-$RUST_TRIPLE}$(suite_suffix "$SUITE")
 }
 
 # board_field FILE shell: prints shell assignments for a board file (needs python3 >= 3.11).
@@ -110,6 +155,7 @@ vals = {
     "BOARD_MAX_PLUGIN_BYTES": budget.get("max_plugin_bytes", ""),
     "BOARD_FLASH_BYTES": budget.get("flash_bytes", ""),
     "BOARD_RAM_BYTES": budget.get("ram_bytes", ""),
+    "BOARD_PYTHON": b.get("python", ""),
 }
 for k, v in vals.items():
     print(f"{k}={shlex.quote(str(v))}")
@@ -160,4 +206,36 @@ apt_ensure() {
     retry "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" ||
         die "apt-get install failed $CDPY_RETRIES times for: ${missing[*]} (a mirror mid-sync? see apt's error above)"
     log "$label packages: installed ${#missing[@]}"
+}
+
+# write_if_changed FILE: writes stdin to FILE only when it differs, so cargo sees no
+# change to rebuild for.
+write_if_changed() {
+    local t
+    t=$(cat)
+    mkdir -p "$(dirname "$1")"
+    [ "$t" = "$(cat "$1" 2>/dev/null)" ] || printf '%s\n' "$t" >"$1"
+}
+
+# root_rustflags: RUSTFLAGS for linking against the libpython of a native root (after
+# load_target amd64): libpython's own dependencies resolve from the root, and the
+# newer glibc symbols they use are left to the root's libc at run time.
+root_rustflags() {
+    echo "-Clink-arg=-Wl,-rpath-link,$SYSROOT/lib/$GNU_TRIPLE:$MULTIARCH_LIB -Clink-arg=-Wl,--allow-shlib-undefined"
+}
+
+# pyo3_config OUT VERSION LIBDIR POINTER_WIDTH: a PYO3_CONFIG_FILE for a shared CPython
+# 3.X (the GIL build) whose libpython3.X.so link is in LIBDIR; no interpreter is run.
+pyo3_config() {
+    write_if_changed "$1" <<EOF
+implementation=CPython
+version=$2
+shared=true
+abi3=false
+lib_name=python$2
+lib_dir=$3
+pointer_width=$4
+build_flags=
+suppress_build_script_link_lines=false
+EOF
 }

@@ -2,7 +2,7 @@
 # Usage: ci/sizes.sh [--build] [all | <triple|board|debarch>...]
 # Prints, per target or board, the stripped size of our python.so (from ci/xbuild.sh)
 # next to the C plugin's (the sysroot's usr/lib/collectd/python.so, a stripped copy) and
-# libpython3.11 (what either plugin pulls in), plus the board's budget where there is one.
+# libpython3.X (what either plugin pulls in), plus the board's budget where there is one.
 # Default: every target and board. --build runs ci/xbuild.sh <x> release first.
 set -euo pipefail
 # shellcheck source=ci/lib.sh
@@ -40,7 +40,7 @@ for n in "${names[@]}"; do
     [ -f "$ours" ] && o=$(stripped_size "$ours")
     if [ -f "$c" ]; then
         cs=$(stripped_size "$c")
-        lp=$(stripped_size "$MULTIARCH_LIB/libpython3.11.so.1.0")
+        lp=$(stripped_size "$MULTIARCH_LIB/libpython$PY_VERSION.so.1.0")
     fi
     [ "$o" != - ] && [ "$cs" != - ] && ratio=$(awk -v a="$o" -v b="$cs" 'BEGIN { printf "%.1fx", a / b }')
     if [ -n "$BOARD_MAX_PLUGIN_BYTES" ]; then

@@ -2,10 +2,13 @@
 # Usage: ci/test.sh            (the README's test command; CI runs it via .ci/run)
 # From a fresh Debian 12 machine: installs what it needs, checks formatting and
 # lints, builds the plugin, runs the unit tests and the integration suite
-# against the real collectd daemon (ours and Debian's C python.so side by side),
-# then does the same for armv7, aarch64, mipsel and mips64el: cross-build, and the
-# integration suite against each target's own collectd under qemu-user
-# (CDPY_CROSS=0 skips the cross part). Ends with the size table per target.
+# against the real collectd daemon (ours and Debian's C python.so side by side);
+# build checks for Python 3.10 and 3.12; the same suite against Debian 13's
+# (Python 3.13) and sid's (3.14) own collectd and C plugin (ci/distro-test.sh;
+# CDPY_DISTROS=0 skips it); then does the same for armv7, aarch64, mipsel and
+# mips64el: cross-build, and the integration suite against each target's own
+# collectd under qemu-user (CDPY_CROSS=0 skips the cross part). Ends with the size
+# table per target.
 set -euo pipefail
 # Both cores for the cross builds (ci/lib.sh defaults to 1 for interactive use).
 export CDPY_JOBS=${CDPY_JOBS:-2}
@@ -24,7 +27,12 @@ fi
 step "cargo build" cargo build
 step "cargo check with pre-generated bindings (no libclang path)" \
     env COLLECTD_PYTHON_PREGENERATED=1 cargo check --target-dir target/pregenerated
-step "cargo test (unit + integration, x86_64)" cargo test --no-fail-fast
+step "cargo test (unit + integration, x86_64, Debian 12: Python 3.11)" cargo test --no-fail-fast
+step "Python 3.10 and 3.12: clippy build checks; 3.14t refused" bash ci/py-check.sh
+if [ "${CDPY_DISTROS:-1}" != 0 ]; then
+    step "Debian 13 (3.13) and sid (3.14): build + suite vs their collectd" \
+        bash ci/distro-test.sh trixie sid
+fi
 if [ "${CDPY_CROSS:-1}" != 0 ]; then
     targets=(armv7-unknown-linux-gnueabihf aarch64-unknown-linux-gnu
         mipsel-unknown-linux-gnu mips64el-unknown-linux-gnuabi64)

@@ -2,11 +2,13 @@
 # Usage: ci/xbuild.sh <triple|board|debarch> [release|debug|test] [-- extra cargo args]
 # Cross-builds the cdylib for one target with Debian's rustc-web/cargo-web 1.96
 # (/usr/bin/rustc, /usr/bin/cargo), and prints the path of the result, a real file
-# named python.so: $CDPY_TARGET_DIR/out/<board|triple>/python.so.
+# named python.so: $CDPY_TARGET_DIR/out/<board|triple>[-<suite>]/python.so. The Python
+# is the board's `python`, or CDPY_PYTHON=3.X (3.11 bookworm, 3.13 trixie, 3.14 sid;
+# the sysroot comes from that Debian suite).
 # `test` instead builds the crate's unit tests (cargo test --lib, dev profile) and runs
 # them under qemu through the cargo runner.
 #  - sysroot/build.sh and sysroot/rust-std.sh first (no-ops when cached);
-#  - generates $CDPY_CACHE/pyo3/<triple>.cfg (PYO3_CONFIG_FILE) and a cargo config
+#  - generates $CDPY_CACHE/pyo3/<debarch>[-<suite>].cfg (PYO3_CONFIG_FILE) and a cargo config
 #    $CDPY_CACHE/cargo/<name>.toml (linker, rustflags, qemu runner, [env] for pyo3 and
 #    bindgen) passed with --config: nothing with absolute paths is committed;
 #  - std: Debian's prebuilt one via `--sysroot`, or -Zbuild-std (RUSTC_BOOTSTRAP=1);
@@ -27,7 +29,7 @@ if [ $# -gt 0 ] && [ "$1" != -- ]; then profile=$1; shift; fi
 [ "${1:-}" = -- ] && shift
 case $profile in release|debug|test) ;; *) die "mode must be release, debug or test, not '$profile'" ;; esac
 
-S=$("$CDPY_ROOT/sysroot/build.sh" "$DEB_ARCH")
+S=$("$CDPY_ROOT/sysroot/build.sh" "$DEB_ARCH" --suite "$SUITE")
 std_mode=$("$CDPY_ROOT/sysroot/rust-std.sh" "$RUST_TRIPLE")
 # shellcheck source=/dev/null
 . "$CDPY_CACHE/rust-std/$RUST_TRIPLE.env"
@@ -47,17 +49,14 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CARGO_PROFILE_RELEASE_OPT_LEVEL:-z}
 libdir=$S/usr/lib/$GNU_TRIPLE
 command -v "$GNU_TRIPLE-gcc" >/dev/null || die "$GNU_TRIPLE-gcc not found: run ci/host-deps.sh $RUST_TRIPLE"
 
-# pyo3: the target's libpython3.11 in the sysroot (no interpreter is run); lib_dir
-# holds only the libpython3.11.so link (see sysroot/build.sh)
-mkdir -p "$CDPY_CACHE/pyo3" "$CDPY_CACHE/cargo"
-PYO3_CFG=$CDPY_CACHE/pyo3/$RUST_TRIPLE.cfg
-# rewritten only when it changes, so cargo sees no change to rebuild for
-write_if_changed() { local t; t=$(cat); [ "$t" = "$(cat "$1" 2>/dev/null)" ] || printf '%s\n' "$t" >"$1"; }
-write_if_changed "$PYO3_CFG" <<EOF
+# pyo3: the target's libpython3.X in the sysroot (no interpreter is run); lib_dir
+# holds only the libpython3.X.so link (see sysroot/build.sh)
+PYO3_CFG=$CDPY_CACHE/pyo3/$(basename "$SYSROOT").cfg
+pyo3_config "$PYO3_CFG" "$PY_VERSION" "$S/usr/lib/pylink" "$POINTER_WIDTH"
 implementation=CPython
-version=3.11
+version=$PY_VERSION
 shared=true
-lib_name=python3.11
+lib_name=python$PY_VERSION
 lib_dir=$S/usr/lib/pylink
 pointer_width=$POINTER_WIDTH
 EOF

@@ -11,7 +11,7 @@ use crate::module;
 use crate::module::py::Owned;
 use core::cell::Cell;
 use core::ffi::CStr;
-use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use pyo3_ffi::*;
 use std::sync::OnceLock;
 
@@ -22,8 +22,9 @@ static SHUTDOWN_TRIGGERED: AtomicBool = AtomicBool::new(false);
 /// Live callbacks of every kind (C: `cpy_num_callbacks`); finalization happens
 /// when it drops to zero after shutdown was triggered.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
-/// The main thread's state, saved when init released the GIL.
-static MAIN_STATE: AtomicPtr<PyThreadState> = AtomicPtr::new(core::ptr::null_mut());
+/// The main thread released the GIL it held since start-up (B-INIT-08): in the
+/// init phase, or when it handed Python over to the interactive session.
+static CONFIG_RELEASED: AtomicBool = AtomicBool::new(false);
 
 /// CPython's own SIGINT disposition, saved at start-up for interactive mode.
 static PY_SIGINT: OnceLock<libc::sigaction> = OnceLock::new();
@@ -50,7 +51,7 @@ pub fn is_alive() -> bool {
 /// thread, on the first `<Plugin python>` block. On success this thread holds
 /// the GIL until [`release_after_config`] (B-INIT-08).
 pub fn start() -> Result<(), ()> {
-    // SAFETY: Python is not initialised yet; AppendInittab must precede Py_Initialize.
+    // SAFETY: Python is not initialised yet; AppendInittab must precede initialization.
     unsafe {
         PyImport_AppendInittab(c"collectd".as_ptr(), Some(module::init_module));
     }
@@ -63,10 +64,11 @@ pub fn start() -> Result<(), ()> {
         let mut dfl: libc::sigaction = core::mem::zeroed();
         dfl.sa_sigaction = libc::SIG_DFL;
         libc::sigaction(libc::SIGINT, &dfl, &mut old);
-        Py_Initialize();
+        let started = initialize();
         let mut py: libc::sigaction = core::mem::zeroed();
         libc::sigaction(libc::SIGINT, &old, &mut py);
         let _ = PY_SIGINT.set(py);
+        started?;
     }
     ALIVE.store(true, Ordering::Release);
     KEPT.with(|k| k.set(true));
@@ -74,8 +76,61 @@ pub fn start() -> Result<(), ()> {
     unsafe { finish_start() }
 }
 
+/// `Py_Initialize()` as the C plugin calls it, through the PyConfig API (3.8+, the
+/// same on every version we support): the legacy "compat" configuration that
+/// Py_Initialize uses is not public, so start from the Python configuration and
+/// turn off what it adds. No C locale coercion (PEP 538) and no UTF-8 mode (PEP 540)
+/// unless collectd's locale asks for it, no parsing of argv, no changes to C stdio;
+/// `sys.argv == ['']` (B-INIT-03) and, as there is no script, no `''` at the head of
+/// `sys.path` (which the C plugin's PySys_SetArgv adds and then removes).
+///
 /// # Safety
-/// GIL held, right after Py_Initialize.
+/// Python is not initialised; called once, from the thread that will hold the GIL.
+unsafe fn initialize() -> Result<(), ()> {
+    let check = |what: &CStr, st: PyStatus| {
+        // SAFETY: PyStatus_Exception only reads the status value.
+        if unsafe { PyStatus_Exception(st) } == 0 {
+            return Ok(());
+        }
+        let mut l = crate::module::py::Line::new();
+        l.push_str("python: Unable to initialize the interpreter (")
+            .push(what.to_bytes())
+            .push_str("): ");
+        if !st.err_msg.is_null() {
+            // SAFETY: a non-NULL err_msg of a PyStatus is a static C string.
+            l.push(unsafe { CStr::from_ptr(st.err_msg) }.to_bytes());
+        }
+        crate::host::host().log(crate::host::LOG_ERR, l.as_cstr());
+        Err(())
+    };
+    // SAFETY: both structs are plain C data that the Init functions fill in
+    // completely before we change a field; the argv array and its empty wide string
+    // outlive PyConfig_SetArgv, which copies them; PyConfig_Clear frees the copies.
+    unsafe {
+        let mut pre: PyPreConfig = core::mem::zeroed();
+        PyPreConfig_InitPythonConfig(&mut pre);
+        pre.parse_argv = 0;
+        pre.coerce_c_locale = 0;
+        pre.coerce_c_locale_warn = 0;
+        pre.utf8_mode = 0;
+        check(c"pre-initialization", Py_PreInitialize(&pre))?;
+
+        let mut config: PyConfig = core::mem::zeroed();
+        PyConfig_InitPythonConfig(&mut config);
+        config.parse_argv = 0;
+        config.configure_c_stdio = 0;
+        let empty: [libc::wchar_t; 1] = [0];
+        let mut argv: [*const libc::wchar_t; 1] = [empty.as_ptr()];
+        let st = PyConfig_SetArgv(&mut config, 1, argv.as_mut_ptr());
+        let r =
+            check(c"argv", st).and_then(|()| check(c"start-up", Py_InitializeFromConfig(&config)));
+        PyConfig_Clear(&mut config);
+        r
+    }
+}
+
+/// # Safety
+/// GIL held, right after Py_InitializeFromConfig.
 unsafe fn finish_start() -> Result<(), ()> {
     // SAFETY: GIL held; every pointer is checked before use.
     unsafe {
@@ -90,13 +145,6 @@ unsafe fn finish_start() -> Result<(), ()> {
             module::errors::log_exception(b"python initialization");
             return Err(());
         };
-        // B-INIT-03: sys.argv == [''], and the '' that SetArgv prepends to
-        // sys.path is removed again.
-        let mut arg0: [libc::wchar_t; 1] = [0];
-        let mut argv: [*mut libc::wchar_t; 1] = [arg0.as_mut_ptr()];
-        #[allow(deprecated)]
-        PySys_SetArgv(1, argv.as_mut_ptr());
-        PyList_SetSlice(path.as_ptr(), 0, 1, core::ptr::null_mut());
         crate::config::set_sys_path(path);
         let Some(m) = Owned::new(PyImport_ImportModule(c"collectd".as_ptr())) else {
             module::errors::log_exception(b"python initialization");
@@ -128,12 +176,12 @@ fn make_libpython_global() {
 /// Init phase, non-interactive (B-THR-02): the main thread drops the GIL it has
 /// held since start-up, keeping its thread state.
 pub fn release_after_config() {
-    if !is_alive() || !MAIN_STATE.load(Ordering::Acquire).is_null() {
+    if !is_alive() || CONFIG_RELEASED.swap(true, Ordering::AcqRel) {
         return;
     }
-    // SAFETY: the main thread holds the GIL since start() (B-INIT-08).
-    let st = unsafe { PyEval_SaveThread() };
-    MAIN_STATE.store(st, Ordering::Release);
+    // SAFETY: the main thread holds the GIL since start() (B-INIT-08). Its thread
+    // state stays bound to it through the GILState API, where with_gil finds it.
+    let _ = unsafe { PyEval_SaveThread() };
 }
 
 /// Runs `f` holding the GIL, from any thread. `None` if Python is not running.
@@ -214,7 +262,7 @@ unsafe fn finalize() {
 
 /// B-LIFE-03: `LoadPlugin python` without a `<Plugin python>` block.
 pub fn never_started() -> bool {
-    !is_alive() && MAIN_STATE.load(Ordering::Acquire).is_null()
+    !is_alive() && !CONFIG_RELEASED.load(Ordering::Acquire)
 }
 
 /// Interactive mode at init (B-SIG-02, B-SIG-06): start the REPL thread and
@@ -229,6 +277,10 @@ pub fn start_interactive() -> Result<(), ()> {
     // SAFETY: pthread_self has no preconditions.
     MAIN_THREAD.store(unsafe { libc::pthread_self() } as usize, Ordering::Release);
     REPL_RUNNING.store(true, Ordering::Release);
+    // The REPL thread takes the GIL with a thread state of its own (3.12+ keep the
+    // current thread state per OS thread, so it cannot borrow ours as the C plugin
+    // does, which 3.13 aborts on).
+    release_after_config();
     let arg = fds[1] as usize as *mut libc::c_void;
     if crate::daemon::thread_create(interactive_main, arg, c"python interpreter") {
         let mut buf = 0u8;
@@ -238,6 +290,10 @@ pub fn start_interactive() -> Result<(), ()> {
             let _ = libc::read(fds[0], (&mut buf as *mut u8).cast(), 1);
             libc::close(fds[0]);
         }
+        // PyOS_AfterFork_Child in the REPL thread deleted every other thread state,
+        // this thread's included, and reset the GILState key: the next with_gil here
+        // starts afresh.
+        KEPT.with(|k| k.set(false));
     } else {
         // B-BUG-10: the C plugin then waits forever; we carry on without a REPL.
         crate::host::host().log(
@@ -250,7 +306,6 @@ pub fn start_interactive() -> Result<(), ()> {
             libc::close(fds[0]);
             libc::close(fds[1]);
         }
-        release_after_config();
     }
     Ok(())
 }
@@ -260,15 +315,27 @@ pub fn start_interactive() -> Result<(), ()> {
 unsafe extern "C" fn interactive_main(arg: *mut libc::c_void) -> *mut libc::c_void {
     let fd = arg as usize as libc::c_int;
     crate::daemon::guard("interactive interpreter", (), || {
-        // SAFETY: the main thread holds the GIL and is blocked on our pipe, so no
-        // Python code runs concurrently while PyOS_AfterFork_Child re-initialises
-        // the GIL for this thread (the C plugin's sequence, B-SIG-02).
+        // SAFETY: the main thread released the GIL and is blocked on our pipe. This
+        // thread takes the GIL with a new thread state, so PyOS_AfterFork_Child runs
+        // with an attached state as 3.13 requires; it makes this thread Python's
+        // main thread (signals, `threading.main_thread()`, B-SIG-02) and deletes the
+        // other thread states. It also resets the GILState key (3.12+), which would
+        // leave this thread's state unknown to a nested PyGILState_Ensure (a write
+        // callback run by a dispatch typed at the prompt): so the state is released
+        // and this thread takes a GILState-bound one (3.11 finds the same state again).
+        // PyOS_BeforeFork first: from 3.13 on AfterFork_Child releases the import
+        // lock that BeforeFork takes (a fatal error if it is not held); a fork in
+        // Python runs the same pair.
         unsafe {
             let mut collectd_sigint: libc::sigaction = core::mem::zeroed();
             if let Some(py) = PY_SIGINT.get() {
                 libc::sigaction(libc::SIGINT, py, &mut collectd_sigint);
             }
+            let _ = PyGILState_Ensure();
+            PyOS_BeforeFork();
             PyOS_AfterFork_Child();
+            let _ = PyEval_SaveThread();
+            let _ = PyGILState_Ensure();
             KEPT.with(|k| k.set(true));
             match Owned::new(PyImport_ImportModule(c"readline".as_ptr())) {
                 Some(_) => {}
@@ -283,8 +350,7 @@ unsafe extern "C" fn interactive_main(arg: *mut libc::c_void) -> *mut libc::c_vo
             // collectd's main thread) would wait forever to join it: release it.
             PyRun_SimpleString(REPL_DONE.as_ptr());
             PyErr_Clear();
-            let st = PyEval_SaveThread();
-            MAIN_STATE.store(st, Ordering::Release);
+            let _ = PyEval_SaveThread();
             REPL_RUNNING.store(false, Ordering::Release);
             crate::host::host().log(
                 crate::host::LOG_NOTICE,

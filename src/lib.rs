@@ -6,7 +6,7 @@
 //! and the shims collectd calls), `host` (the interface the Python module
 //! uses), `values`/`meta` (fixed-capacity core), `config` (plugin config keys),
 //! `interpreter` (CPython lifecycle, GIL policy), `module` (the `collectd`
-//! Python module).
+//! Python module), `pyversion` (what differs between CPython 3.10 and 3.14).
 mod config;
 mod daemon;
 mod ffi;
@@ -14,6 +14,7 @@ mod host;
 mod interpreter;
 mod meta;
 mod module;
+mod pyversion;
 mod values;
 
 /// B-ABI-01: the only symbol collectd looks up.

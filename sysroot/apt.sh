@@ -1,13 +1,17 @@
 # shellcheck shell=bash
-# apt-get with a private per-architecture state under $CDPY_CACHE/apt/<debarch>:
-# own sources copy, lists, archive cache and an empty dpkg status. The host's dpkg
-# database and apt state are never read or written, and no `dpkg --add-architecture`
-# is needed. Source after ci/lib.sh.
+# apt-get with a private per-architecture and per-suite state under
+# $CDPY_CACHE/apt/<debarch>[-<suite>]: own sources, lists, archive cache and an empty
+# dpkg status. The host's dpkg database and apt state are never read or written, and no
+# `dpkg --add-architecture` is needed. Source after ci/lib.sh.
 #
 # Sources: $CDPY_APT_SOURCES (a deb822 .sources or one-line .list file) or, by default,
 # the host's own Debian entry (/etc/apt/sources.list.d/debian.sources, else
-# /etc/apt/sources.list), so the sysroot comes from the same release and mirror as the
-# host (Debian 12: collectd 5.12, Python 3.11).
+# /etc/apt/sources.list), so the sysroot comes from the same mirror as the host. For
+# another suite than the host's (CDPY_SUITE=trixie|sid) the same mirrors are used with
+# that suite's names (sid has no -updates and no -security suite).
+# Signatures are checked; Valid-Until is not: sid's and -security's Release files expire
+# within days, and a mirror that lags (seen: sid 27 days past it) would stop every run,
+# for a root that is only a test fixture.
 
 apt_default_sources() {
     local f
@@ -17,18 +21,72 @@ apt_default_sources() {
     die "no apt sources found: set CDPY_APT_SOURCES to a Debian 12 sources file"
 }
 
-# apt_setup DEBARCH: creates the private state (idempotent) and sets APT_DIR.
+# apt_suite_sources FILE SUITE: prints FILE (deb822 or one-line format) rewritten from
+# the host's suite to SUITE: "<host>", "<host>-updates", "<host>-security" become
+# "SUITE", "SUITE-updates", "SUITE-security"; for sid only the main suite remains.
+apt_suite_sources() {
+    python3 - "$1" "$2" <<'PY'
+import re, sys
+path, suite = sys.argv[1], sys.argv[2]
+text = open(path).read()
+host = None
+for line in open("/etc/os-release"):
+    if line.startswith("VERSION_CODENAME="):
+        host = line.split("=", 1)[1].strip().strip('"')
+if not host:
+    sys.exit("apt.sh: /etc/os-release names no VERSION_CODENAME")
+def mapped(name):
+    if name == host:
+        return suite
+    if name.startswith(host + "-"):
+        return None if suite == "sid" else suite + name[len(host):]
+    return None  # another suite (backports, ...): not carried over
+if path.endswith(".sources"):
+    out = []
+    for stanza in re.split(r"\n\s*\n", text):
+        lines = stanza.strip().splitlines()
+        keep, suites = [], None
+        for ln in lines:
+            if ln.startswith("Suites:"):
+                suites = [m for m in map(mapped, ln.split()[1:]) if m]
+                ln = "Suites: " + " ".join(suites)
+            keep.append(ln)
+        if suites:
+            out.append("\n".join(keep))
+    print("\n\n".join(out))
+else:
+    for ln in text.splitlines():
+        f = ln.split()
+        if len(f) >= 3 and f[0] in ("deb", "deb-src"):
+            i = 2 if not f[1].startswith("[") else next(
+                k for k, w in enumerate(f) if w.endswith("]")) + 2
+            m = mapped(f[i])
+            if m:
+                f[i] = m
+                print(" ".join(f))
+PY
+}
+
+# apt_setup DEBARCH: creates the private state for DEBARCH and CDPY_SUITE (idempotent)
+# and sets APT_DIR.
 apt_setup() {
-    local arch=$1 src dst
-    APT_DIR=$CDPY_CACHE/apt/$arch
+    local arch=$1 src dst want
+    APT_DIR=$CDPY_CACHE/apt/$arch$(suite_suffix "$CDPY_SUITE")
     src=$(apt_default_sources)
     case $src in *.sources) dst=debian.sources ;; *) dst=debian.list ;; esac
     mkdir -p "$APT_DIR"/etc/apt.conf.d "$APT_DIR"/etc/preferences.d "$APT_DIR"/etc/sources.list.d \
         "$APT_DIR"/state/lists/partial "$APT_DIR"/cache/archives/partial
     [ -e "$APT_DIR/state/status" ] || : >"$APT_DIR/state/status"
-    if ! cmp -s "$src" "$APT_DIR/etc/sources.list.d/$dst"; then
+    want=$APT_DIR/sources.want
+    if [ -n "${CDPY_APT_SOURCES:-}" ] || [ "$CDPY_SUITE" = bookworm ]; then
+        cp "$src" "$want" # given sources are taken as they are; bookworm is the host's
+    else
+        apt_suite_sources "$src" "$CDPY_SUITE" >"$want" || die "cannot derive $CDPY_SUITE sources from $src"
+        [ -s "$want" ] || die "no Debian entry in $src to derive $CDPY_SUITE sources from: set CDPY_APT_SOURCES"
+    fi
+    if ! cmp -s "$want" "$APT_DIR/etc/sources.list.d/$dst"; then
         rm -f "$APT_DIR"/etc/sources.list.d/*
-        cp "$src" "$APT_DIR/etc/sources.list.d/$dst"
+        cp "$want" "$APT_DIR/etc/sources.list.d/$dst"
     fi
     cat >"$APT_DIR/apt.conf.new" <<EOF
 APT::Architecture "$arch";
@@ -44,6 +102,7 @@ Dir::Log "$APT_DIR/";
 APT::Install-Recommends "false";
 APT::Get::AllowUnauthenticated "false";
 Acquire::Retries "3";
+Acquire::Check-Valid-Until "false";
 Acquire::GzipIndexes "true";
 Dir::Cache::srcpkgcache "";
 Debug::NoLocking "true";
@@ -55,19 +114,19 @@ EOF
 apt_target() {
     local arch=$1
     shift
-    [ "${APT_DIR:-}" = "$CDPY_CACHE/apt/$arch" ] || apt_setup "$arch"
+    [ "${APT_DIR:-}" = "$CDPY_CACHE/apt/$arch$(suite_suffix "$CDPY_SUITE")" ] || apt_setup "$arch"
     APT_CONFIG=$APT_DIR/apt.conf apt-get "$@"
 }
 
 # apt_has_lists DEBARCH: true once an update has fetched package lists.
 apt_has_lists() {
-    [ "${APT_DIR:-}" = "$CDPY_CACHE/apt/$1" ] || apt_setup "$1"
+    [ "${APT_DIR:-}" = "$CDPY_CACHE/apt/$1$(suite_suffix "$CDPY_SUITE")" ] || apt_setup "$1"
     compgen -G "$APT_DIR/state/lists/*_Packages*" >/dev/null
 }
 
 # apt_lists_fresh DEBARCH: true if an update fetched lists less than an hour ago.
 apt_lists_fresh() {
-    [ "${APT_DIR:-}" = "$CDPY_CACHE/apt/$1" ] || apt_setup "$1"
+    [ "${APT_DIR:-}" = "$CDPY_CACHE/apt/$1$(suite_suffix "$CDPY_SUITE")" ] || apt_setup "$1"
     [ -n "$(find "$APT_DIR/state/lists" -maxdepth 1 -name '*_Packages*' -mmin -60 -print -quit)" ]
 }
 
@@ -79,10 +138,11 @@ apt_lists_fresh() {
 #   1: go on whatever failed, if some lists are there;  0: always stop.
 # Stopping names the failing index and the mirror's message.
 apt_update() {
-    local arch=$1 out mode=${CDPY_APT_PARTIAL_OK:-security} failed
-    out=$CDPY_CACHE/apt/$arch/update.log
-    mkdir -p "${out%/*}"
-    log "apt-get update ($arch, private state $CDPY_CACHE/apt/$arch)"
+    local arch=$1 out mode=${CDPY_APT_PARTIAL_OK:-security} failed dir
+    dir=$CDPY_CACHE/apt/$arch$(suite_suffix "$CDPY_SUITE")
+    out=$dir/update.log
+    mkdir -p "$dir"
+    log "apt-get update ($arch $CDPY_SUITE, private state $dir)"
     if retry apt_capture "$out" apt_target "$arch" update -q; then
         return 0
     fi

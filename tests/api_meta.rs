@@ -70,13 +70,14 @@ fn diff_b_meta_01_02_10_values_write() {
     for (msg, n) in [
         ("OverflowError: int too big to convert", 5),
         ("OverflowError: can't convert negative int to unsigned", 2),
+        // the line in CPython's source differs per version (3.11: 1259, 3.13: 1525)
         (
-            "SystemError: ../Objects/longobject.c:1259: bad argument to internal function",
+            "SystemError: ../Objects/longobject.c:{N}: bad argument to internal function",
             3,
         ),
     ] {
         assert_eq!(
-            c.count_log(&format!("{BUILDING}{msg}")),
+            c.count_log_like(&format!("{BUILDING}{msg}")),
             n,
             "{msg}\n{}",
             c.dump()

@@ -39,13 +39,17 @@ fn diff_b_notif_01_05_notification_objects() {
     let Some((c, _o)) = run_group("object_probes", |r| r) else {
         return;
     };
+    let interval_kw = format!(
+        "n interval kw !! TypeError: {}",
+        common::cpython::unknown_keyword("this function", "interval")
+    );
     assert_out_has(
         &c,
         "obs.txt",
         &[
             "n default repr = \"collectd.Notification(type='')\"",
             "n full repr = \"collectd.Notification(type='gauge',type_instance='ti',plugin='pl',plugin_instance='pi',host='h',time=1.0,severity=2,message='m',meta={'a': True})\"",
-            "n interval kw !! TypeError: 'interval' is an invalid keyword argument for this function",
+            &interval_kw,
             "n message 300 = 255",
             "n severity float !! TypeError: 'float' object cannot be interpreted as an integer",
             "n meta None = \"collectd.Notification(type='',meta=None)\"",

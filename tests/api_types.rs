@@ -43,6 +43,10 @@ fn diff_b_type_01_05_type_properties() {
         o.out("nodiff.txt")
     );
     assert_same_lines("obs.txt", &c, &o, |r| r.out_lines("obs.txt"));
+    let unknown_attr = format!(
+        "Values set unknown attr !! AttributeError: {}",
+        common::cpython::no_attribute_to_set("collectd.Values", "foo")
+    );
     assert_out_has(
         &c,
         "obs.txt",
@@ -54,7 +58,7 @@ fn diff_b_type_01_05_type_properties() {
             "Values flags = ['BASETYPE', 'HAVE_GC', 'IMMUTABLETYPE']",
             "Values setattr on type !! TypeError: cannot set 'zz_new' attribute of immutable type 'collectd.Values'",
             "PluginData exported = False",
-            "Values set unknown attr !! AttributeError: 'collectd.Values' object has no attribute 'foo'",
+            &unknown_attr,
             "Values weakref !! TypeError: cannot create weak reference to 'collectd.Values' object",
             "Values pickle !! TypeError: cannot pickle 'collectd.Values' object",
             "Config gc tracked = True",

@@ -157,7 +157,11 @@ per_plugin! {
         r.assert_log_order(&[
             "[error] Unhandled python exception in read callback: ValueError: deep 1",
             "[error] Traceback (most recent call last):",
-            &format!("[error]   File \"{f}\", line 11, in read_deep\n    helper(1)"),
+            // 3.13 underlines a whole-line call too (3.11 only a part of a line)
+            &format!(
+                "[error]   File \"{f}\", line 11, in read_deep\n    helper(1){}",
+                if common::python_at_least(13) { "\n    ~~~~~~^^^" } else { "" }
+            ),
             &format!("[error]   File \"{f}\", line 7, in helper\n    raise ValueError('deep %d' % x)"),
             "[error] ValueError: deep 1",
             "[notice] read-function of plugin `python.traces' failed.",

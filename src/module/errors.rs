@@ -39,12 +39,14 @@ pub unsafe fn log_exception(context: &[u8]) {
     // SAFETY: GIL held per contract; every object is checked before use and
     // released through `Owned`.
     unsafe {
-        let mut t = core::ptr::null_mut();
-        let mut v = core::ptr::null_mut();
-        let mut tb = core::ptr::null_mut();
-        PyErr_Fetch(&mut t, &mut v, &mut tb);
-        PyErr_NormalizeException(&mut t, &mut v, &mut tb);
-        let (Some(t), v, tb) = (Owned::new(t), Owned::new(v), Owned::new(tb)) else {
+        let Some(raised) = crate::pyversion::take_raised() else {
+            return;
+        };
+        let (Some(t), v, tb) = (
+            Owned::new(raised.ty),
+            Owned::new(raised.value),
+            Owned::new(raised.traceback),
+        ) else {
             return;
         };
         let ce = COLLECTD_ERROR.load(Ordering::Acquire);

@@ -21,7 +21,7 @@ pub struct Notification {
 
 pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
 
-fn notification_kwlist() -> [*mut c_char; 10] {
+fn notification_kwlist() -> crate::pyversion::Kwlist<10> {
     kwlist([
         c"type",
         c"message",

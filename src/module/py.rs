@@ -73,14 +73,8 @@ impl Drop for ArgStr {
 }
 
 /// A PyArg keyword list: `c""` marks the terminating NULL.
-pub fn kwlist<const N: usize>(names: [&'static CStr; N]) -> [*mut c_char; N] {
-    names.map(|n| {
-        if n.is_empty() {
-            core::ptr::null_mut()
-        } else {
-            n.as_ptr() as *mut c_char
-        }
-    })
+pub fn kwlist<const N: usize>(names: [&'static CStr; N]) -> crate::pyversion::Kwlist<N> {
+    crate::pyversion::Kwlist::new(names)
 }
 
 /// C text → Python: UTF-8 `str`, or `bytes` if not valid UTF-8 (B-STR-05).

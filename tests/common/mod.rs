@@ -7,7 +7,8 @@
 //! |-----------------|---------|
 //! | `CDPY_PLUGIN`   | path of our cdylib to install as `python.so` (default: `libcollectd_python.so` in the cargo target dir of the test executable) |
 //! | `CDPY_SYSROOT`  | dir with the target's unpacked Debian packages (`usr/sbin/collectd`, `usr/lib/collectd/*.so`, `usr/share/collectd/types.db`, `usr/lib/python3.x`); the C plugin, `logfile.so`, `csv.so` and `types.db` are taken from it and `PYTHONHOME=$S/usr` is set |
-//! | `CDPY_QEMU`     | qemu-user binary (e.g. `qemu-arm-static`); the daemon is run as `$CDPY_QEMU -L $CDPY_SYSROOT <collectd> …` (requires `CDPY_SYSROOT`) |
+//! | `CDPY_QEMU`     | qemu-user binary (e.g. `qemu-arm-static`); the daemon is run as `$CDPY_QEMU -L $CDPY_SYSROOT <collectd> …` (requires `CDPY_SYSROOT`). Without it, a `CDPY_SYSROOT` of this machine's architecture (a Debian trixie or sid root) runs through the root's own dynamic loader: `$S/usr/lib/<multiarch>/ld-linux*.so* --library-path $S/lib/<multiarch>:$S/usr/lib/<multiarch> <collectd> …` |
+//! | `CDPY_PYTHON_VERSION` | the CPython of the daemon's `python.so` (`3.13`, …), for expectations that are CPython's own text; default: the root's `usr/lib/python3.X`, else 3.11 |
 //! | `CDPY_COLLECTD` | collectd binary override (default `$CDPY_SYSROOT/usr/sbin/collectd` or `/usr/sbin/collectd`) |
 //! | `CDPY_ONLY`     | `c` or `ours`: run only that half of the per-plugin tests (differential tests are skipped) |
 //! | `CDPY_TIMEOUT`  | seconds to wait for a run's condition (default 20, 90 under qemu) |
@@ -188,6 +189,7 @@ pub fn env() -> &'static Env {
         let collectd_bin =
             env_path("CDPY_COLLECTD").unwrap_or_else(|| root.join("usr/sbin/collectd"));
         let mut collectd = Vec::new();
+        let emulated = qemu.is_some();
         if let Some(q) = qemu {
             let s = sysroot
                 .clone()
@@ -195,9 +197,11 @@ pub fn env() -> &'static Env {
             collectd.push(q);
             collectd.push(PathBuf::from("-L"));
             collectd.push(s);
+        } else if let Some(s) = &sysroot {
+            collectd.extend(root_loader(s));
         }
         collectd.push(collectd_bin);
-        let timeout_default = if collectd.len() > 1 { 90.0 } else { 20.0 };
+        let timeout_default = if emulated { 90.0 } else { 20.0 };
         let timeout = std::env::var("CDPY_TIMEOUT")
             .ok()
             .and_then(|v| v.parse::<f64>().ok())
@@ -212,6 +216,101 @@ pub fn env() -> &'static Env {
             keep: std::env::var("CDPY_KEEP").is_ok_and(|v| v == "1"),
         }
     })
+}
+
+/// The command prefix that runs a native root's programs with the root's own
+/// glibc: its dynamic loader with `--library-path` over the root's library dirs.
+fn root_loader(root: &Path) -> Vec<PathBuf> {
+    let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
+    let dirs = [
+        root.join("lib").join(&multiarch),
+        root.join("usr/lib").join(&multiarch),
+    ];
+    let loader = fs::read_dir(&dirs[1])
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("ld-linux"))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "CDPY_SYSROOT {} has no {}/ld-linux*",
+                root.display(),
+                dirs[1].display()
+            )
+        });
+    let path = std::env::join_paths(&dirs).expect("library path");
+    vec![loader, PathBuf::from("--library-path"), PathBuf::from(path)]
+}
+
+/// The CPython version of the daemon's Python as (3, minor): `CDPY_PYTHON_VERSION`,
+/// else the only `usr/lib/python3.X` of `CDPY_SYSROOT`, else 3.11 (Debian 12).
+pub fn python_version() -> (u32, u32) {
+    static V: OnceLock<(u32, u32)> = OnceLock::new();
+    *V.get_or_init(|| {
+        let parse = |s: &str| -> Option<(u32, u32)> {
+            let (a, b) = s.trim().split_once('.')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        };
+        if let Ok(v) = std::env::var("CDPY_PYTHON_VERSION") {
+            if !v.is_empty() {
+                return parse(&v).unwrap_or_else(|| panic!("CDPY_PYTHON_VERSION={v:?}: want 3.X"));
+            }
+        }
+        let root = env().sysroot.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let found: Vec<(u32, u32)> = fs::read_dir(root.join("usr/lib"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                let v = n.strip_prefix("python")?;
+                let v = parse(v)?;
+                e.path().join("os.py").exists().then_some(v)
+            })
+            .collect();
+        match found.as_slice() {
+            [v] => *v,
+            _ if env().sysroot.is_none() => (3, 11),
+            _ => panic!(
+                "cannot tell the Python version of {}: set CDPY_PYTHON_VERSION",
+                root.display()
+            ),
+        }
+    })
+}
+
+/// True when the daemon's CPython is at least 3.`minor`.
+pub fn python_at_least(minor: u32) -> bool {
+    python_version() >= (3, minor)
+}
+
+/// CPython's own wording where it changed between the versions we run against
+/// (the differential tests take the exact text from the C plugin of the same root;
+/// these are for the tests that also spell it out).
+pub mod cpython {
+    use super::python_at_least;
+
+    /// PyArg's message for an unknown keyword argument.
+    pub fn unknown_keyword(func: &str, name: &str) -> String {
+        if python_at_least(13) {
+            format!("{func} got an unexpected keyword argument '{name}'")
+        } else {
+            format!("'{name}' is an invalid keyword argument for {func}")
+        }
+    }
+
+    /// Setting an attribute a `__dict__`-less type does not have.
+    pub fn no_attribute_to_set(ty: &str, name: &str) -> String {
+        if python_at_least(13) {
+            format!("'{ty}' object has no attribute '{name}' and no __dict__ for setting new attributes")
+        } else {
+            format!("'{ty}' object has no attribute '{name}'")
+        }
+    }
 }
 
 /// Parent of all run dirs: `$CDPY_RUN_DIR`, else `$CARGO_TARGET_TMPDIR/cdpy-runs`
@@ -754,6 +853,11 @@ impl RunResult {
         self.status.code()
     }
 
+    /// The signal that killed the daemon, if one did.
+    pub fn signal(&self) -> Option<i32> {
+        std::os::unix::process::ExitStatusExt::signal(&self.status)
+    }
+
     /// Raw log lines (a multi-line message spans several lines).
     pub fn log_lines(&self) -> Vec<&str> {
         self.log.lines().collect()
@@ -768,6 +872,22 @@ impl RunResult {
     /// Whether some log message is exactly `msg` (e.g. `[error] foo`).
     pub fn has_log(&self, msg: &str) -> bool {
         self.log_messages().iter().any(|m| m == msg)
+    }
+
+    /// Messages equal to `pattern`, where a `{N}` in it stands for a decimal number
+    /// (CPython's own source line numbers, which differ between builds).
+    pub fn count_log_like(&self, pattern: &str) -> usize {
+        let Some((pre, post)) = pattern.split_once("{N}") else {
+            return self.count_log(pattern);
+        };
+        self.log_messages()
+            .iter()
+            .filter(|m| {
+                m.strip_prefix(pre)
+                    .and_then(|r| r.strip_suffix(post))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .count()
     }
 
     pub fn count_log(&self, msg: &str) -> usize {
