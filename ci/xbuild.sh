@@ -53,13 +53,6 @@ command -v "$GNU_TRIPLE-gcc" >/dev/null || die "$GNU_TRIPLE-gcc not found: run c
 # holds only the libpython3.X.so link (see sysroot/build.sh)
 PYO3_CFG=$CDPY_CACHE/pyo3/$(basename "$SYSROOT").cfg
 pyo3_config "$PYO3_CFG" "$PY_VERSION" "$S/usr/lib/pylink" "$POINTER_WIDTH"
-implementation=CPython
-version=$PY_VERSION
-shared=true
-lib_name=python$PY_VERSION
-lib_dir=$S/usr/lib/pylink
-pointer_width=$POINTER_WIDTH
-EOF
 
 rustflags=()
 [ "$std_mode" = debian ] && rustflags+=("--sysroot=$STD_SYSROOT")

@@ -8,7 +8,9 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
 // The C plugin's `parent` is a T_OBJECT member: reading an unset one gives
-// None (B-CONF-02); pyo3-ffi marks the constant deprecated, CPython keeps it.
+// None (B-CONF-02). pyo3-ffi marks the constant deprecated (CPython 3.12 keeps it,
+// as `_Py_T_OBJECT`, in every version up to 3.14); its replacement Py_T_OBJECT_EX
+// raises AttributeError for NULL instead, which would change what scripts see.
 #[allow(deprecated)]
 const T_OBJECT: core::ffi::c_int = pyo3_ffi::_Py_T_OBJECT;
 
