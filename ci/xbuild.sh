@@ -58,6 +58,9 @@ rustflags=()
 [ "$std_mode" = debian ] && rustflags+=("--sysroot=$STD_SYSROOT")
 # libpython's own dependencies (libz, libexpat, ...) are resolved from the sysroot
 rustflags+=("-Clink-arg=-Wl,-rpath-link,$S/lib/$GNU_TRIPLE:$libdir")
+# a newer suite's libpython uses glibc symbols newer than the cross toolchain's glibc
+# (Debian 12's): the unit-test executable leaves them to the sysroot's libc at run time
+[ "$SUITE" = bookworm ] || rustflags+=("-Clink-arg=-Wl,--allow-shlib-undefined")
 [ -n "$BOARD_TARGET_CPU" ] && rustflags+=("-Ctarget-cpu=$BOARD_TARGET_CPU")
 [ -n "$BOARD_TARGET_FEATURES" ] && rustflags+=("-Ctarget-feature=$BOARD_TARGET_FEATURES")
 toml_list() { local x sep=''; printf '['; for x in "$@"; do printf '%s"%s"' "$sep" "$x"; sep=', '; done; printf ']'; }

@@ -6,7 +6,9 @@
 //! state around every callback, B-THR-03), each collectd thread that enters
 //! Python keeps one thread state for its whole life. `threading.local` data
 //! therefore survives between callbacks, and a callback costs a GIL hand-over
-//! instead of a thread-state allocation.
+//! instead of a thread-state allocation. The state is deleted when the thread
+//! exits (unixsock and exec run a thread per request: without that, each one
+//! would leave a thread state behind).
 use crate::module;
 use crate::module::py::Owned;
 use core::cell::Cell;
@@ -38,9 +40,46 @@ extern "C" {
     static mut stdin: *mut libc::FILE;
 }
 
+/// Held while a thread state is deleted at thread exit, and while the
+/// interpreter is finalized, so that neither runs into the other. Lock order:
+/// this lock, then the GIL.
+static STATES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 thread_local! {
-    /// This thread owns a long-lived Python thread state (see module docs).
+    /// This thread has a long-lived Python thread state (see module docs).
     static KEPT: Cell<bool> = const { Cell::new(false) };
+    /// with_gil created that state, so it is deleted when the thread exits.
+    static CREATED: ReleaseAtExit = const { ReleaseAtExit(Cell::new(false)) };
+}
+
+/// Deletes the thread state that with_gil created for this thread, from the
+/// thread-local destructors that run when the thread exits.
+struct ReleaseAtExit(Cell<bool>);
+
+impl Drop for ReleaseAtExit {
+    fn drop(&mut self) {
+        if !self.0.replace(false) {
+            return;
+        }
+        let _ = std::panic::catch_unwind(|| {
+            let _lock = STATES.lock().unwrap_or_else(|e| e.into_inner());
+            if !is_alive() {
+                return; // Py_Finalize freed every thread state
+            }
+            // SAFETY: Python is initialised and cannot be finalized while we hold
+            // STATES. This thread's state is bound to it (gilstate counter 1, GIL
+            // not held: with_gil's Ensure/Release pairs are balanced here). Ensure
+            // takes the GIL (counter 2), the LOCKED release only drops the counter
+            // to 1, the UNLOCKED one to 0, which clears and deletes the current
+            // thread state and releases the GIL.
+            unsafe {
+                let _ = PyGILState_Ensure();
+                PyGILState_Release(PyGILState_STATE::PyGILState_LOCKED);
+                PyGILState_Release(PyGILState_STATE::PyGILState_UNLOCKED);
+            }
+            KEPT.with(|k| k.set(false));
+        });
+    }
 }
 
 pub fn is_alive() -> bool {
@@ -190,14 +229,17 @@ pub fn with_gil<R>(f: impl FnOnce() -> R) -> Option<R> {
         return None;
     }
     if !KEPT.with(Cell::get) {
-        // First entry of this thread: create its thread state once and keep it
-        // (gilstate counter stays >= 1, so Release never deletes it).
-        // SAFETY: Python is initialised; PyGILState_Check tells whether this thread
-        // already holds the GIL, in which case it already has a bound state.
+        // First entry of this thread. A thread without a thread state (a collectd
+        // thread) gets one that lives until the thread exits: the gilstate counter
+        // stays at 1, so the Release below never deletes it. A thread that has
+        // one (a Python thread calling into collectd) keeps it as Python made it.
+        // SAFETY: Python is initialised; PyGILState_GetThisThreadState only reads
+        // this thread's binding; Ensure + SaveThread create and park the state.
         unsafe {
-            if PyGILState_Check() == 0 {
+            if PyGILState_GetThisThreadState().is_null() {
                 PyGILState_Ensure();
                 PyEval_SaveThread();
+                CREATED.with(|c| c.0.set(true));
             }
         }
         KEPT.with(|k| k.set(true));
@@ -253,6 +295,14 @@ unsafe fn finalize() {
         // Py_Finalize would wait for it forever. The process is exiting anyway.
         return;
     }
+    if !is_alive() {
+        return;
+    }
+    // Wait, without the GIL, until no exiting thread is deleting its state.
+    // SAFETY: GIL held per contract; the closure does not touch Python.
+    let _lock = unsafe {
+        crate::module::py::allow_threads(|| STATES.lock().unwrap_or_else(|e| e.into_inner()))
+    };
     if ALIVE.swap(false, Ordering::AcqRel) {
         crate::config::forget_globals();
         // SAFETY: GIL held; Python stays unusable afterwards (ALIVE is false).

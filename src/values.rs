@@ -98,8 +98,6 @@ pub struct DsTypes {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CapacityError {
     TooManyValues { type_len: usize },
-    MetaEntries,
-    MetaBytes,
 }
 
 impl fmt::Display for CapacityError {
@@ -108,16 +106,6 @@ impl fmt::Display for CapacityError {
             CapacityError::TooManyValues { type_len } => write!(
                 f,
                 "data set has {type_len} data sources, this build supports at most {MAX_VALUES}"
-            ),
-            CapacityError::MetaEntries => write!(
-                f,
-                "meta data has more than {} entries",
-                crate::meta::META_MAX_ENTRIES
-            ),
-            CapacityError::MetaBytes => write!(
-                f,
-                "meta data keys and strings exceed {} bytes",
-                crate::meta::META_ARENA_BYTES
             ),
         }
     }

@@ -21,7 +21,7 @@ H=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=sysroot/apt.sh
 . "$H/apt.sh"
 
-FORMAT=3 # bump when the layout of the result changes
+FORMAT=4 # bump when the layout of the result changes
 refresh=${CDPY_REFRESH:-0}
 arg=''
 while [ $# -gt 0 ]; do
@@ -134,6 +134,11 @@ done <<<"$closure"
 find "$S.new" -type l -lname '/*' -print0 | while IFS= read -r -d '' l; do
     t=$(readlink "$l")
     ln -sfn "$(realpath -m --relative-to="$(dirname "$l")" "$S.new$t")" "$l"
+done
+# merged /usr (trixie, sid): the packages ship only usr/lib etc. and base-files (left out)
+# makes the top-level links, where the ELF interpreter (/lib/ld-linux-*) is looked up
+for d in bin sbin lib lib32 lib64 libx32; do
+    if [ -d "$S.new/usr/$d" ] && [ ! -e "$S.new/$d" ]; then ln -s "usr/$d" "$S.new/$d"; fi
 done
 # not needed to run or link against: docs, translations, iconv modules, static libs
 rm -rf "$S.new"/usr/share/doc "$S.new"/usr/share/man "$S.new"/usr/share/locale "$S.new/usr/lib/$GNU_TRIPLE/gconv"

@@ -265,9 +265,7 @@ pub unsafe extern "C" fn dispatch(
             PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
             return core::ptr::null_mut();
         }
-        if stage_meta(meta, &mut n.meta).is_err() {
-            return core::ptr::null_mut();
-        }
+        stage_meta(meta, &mut n.meta);
         if n.time == 0 {
             n.time = host().now();
         }

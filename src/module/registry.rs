@@ -3,7 +3,7 @@
 //! callbacks to the host (B-REG-01 b), and how each kind is invoked (B-CB).
 use crate::host::{host, Kind, Received, ReceivedNotification};
 use crate::interpreter::{self, with_gil};
-use crate::meta::MetaValue;
+use crate::meta::{MetaPool, MetaValue};
 use crate::module::errors::log_exception;
 use crate::module::py::kwlist;
 use crate::module::py::{as_text, log_released, set_error, text_from_c, ArgStr, Line, Owned};
@@ -367,10 +367,12 @@ pub fn call_read(cb: &Callback) -> i32 {
 
 /// B-CB-04/05: write callback with a fresh `collectd.Values`; always 0.
 pub fn call_write(cb: &Callback, vl: &dyn Received) -> i32 {
+    let mut meta = MetaPool::default();
+    read_meta(&|f| vl.for_each_meta(f), &mut meta);
     with_gil(|| {
         // SAFETY: GIL held inside with_gil.
         unsafe {
-            let Some(v) = build_values(vl) else {
+            let Some(v) = build_values(vl, &meta) else {
                 return;
             };
             invoke(cb, &[v.as_ptr()], b"write callback");
@@ -381,7 +383,7 @@ pub fn call_write(cb: &Callback, vl: &dyn Received) -> i32 {
 
 /// # Safety
 /// GIL held.
-unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
+unsafe fn build_values(vl: &dyn Received, meta: &MetaPool) -> Option<Owned> {
     // SAFETY: GIL held per contract; new references are owned by `Owned`.
     unsafe {
         let n = vl.len();
@@ -404,7 +406,7 @@ unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
             }
             PyList_SET_ITEM(list.as_ptr(), i as Py_ssize_t, o);
         }
-        let dict = meta_dict(&|f| vl.for_each_meta(f))?;
+        let dict = meta_dict(meta)?;
         pyvalues::new_for_write(
             [
                 vl.host(),
@@ -424,16 +426,23 @@ unsafe fn build_values(vl: &dyn Received) -> Option<Owned> {
 /// Walks a meta list, calling the visitor per entry.
 type MetaSource<'a> = &'a dyn Fn(&mut dyn FnMut(&CStr, MetaValue<'_>));
 
+/// Copies collectd's meta list into `pool`, before the GIL is taken: reading n
+/// keys back from collectd's linked list costs n² steps, which a dict of 20,000
+/// keys would otherwise spend holding the GIL.
+fn read_meta(each: MetaSource<'_>, pool: &mut MetaPool) {
+    each(&mut |k, v| pool.add(k.to_bytes(), v.staged()));
+}
+
 /// Meta from collectd → a new dict of str/Signed/Unsigned/float/bool
 /// (B-META-10/11); later duplicates overwrite earlier ones.
 ///
 /// # Safety
 /// GIL held.
-unsafe fn meta_dict(each: MetaSource<'_>) -> Option<Owned> {
+unsafe fn meta_dict(meta: &MetaPool) -> Option<Owned> {
     // SAFETY: GIL held per contract.
     unsafe {
         let dict = Owned::new(PyDict_New())?;
-        each(&mut |k, v| {
+        for (k, v) in meta.iter() {
             let o = match v {
                 MetaValue::String(s) => text_from_c(s.to_bytes()),
                 MetaValue::Signed(x) => signed::new_signed(x),
@@ -451,17 +460,19 @@ unsafe fn meta_dict(each: MetaSource<'_>) -> Option<Owned> {
                 }
             }
             PyErr_Clear();
-        });
+        }
         Some(dict)
     }
 }
 
 /// B-CB-06: notification callback with a fresh `collectd.Notification`.
 pub fn call_notification(cb: &Callback, n: &dyn ReceivedNotification) {
+    let mut staged = MetaPool::default();
+    read_meta(&|f| n.for_each_meta(f), &mut staged);
     with_gil(|| {
         // SAFETY: GIL held inside with_gil.
         unsafe {
-            let Some(meta) = meta_dict(&|f| n.for_each_meta(f)) else {
+            let Some(meta) = meta_dict(&staged) else {
                 PyErr_Clear();
                 return;
             };

@@ -115,15 +115,13 @@ collectd.Values(type='if_octets', plugin='p', type_instance='eth0',
                 ).dispatch(values=[1, '2'])
 "#;
     assert_eq!(run(dispatch), 0);
-    // Errors are Python exceptions with the C plugin's texts; capacity too.
+    // Errors are Python exceptions with the C plugin's texts.
     let errors = r#"
 import collectd
 for args, want in [
         (dict(type='gauge', values=[1, 2]), 'type gauge needs 1 values, got 2'),
         (dict(type='nope', values=[1]), 'Dataset nope not found'),
-        (dict(values=[1]), 'type not set'),
-        (dict(type='gauge', values=[1], meta={'k': 'v' * 5000}),
-         'meta data does not fit: meta data keys and strings exceed 4096 bytes')]:
+        (dict(values=[1]), 'type not set')]:
     try:
         collectd.Values(plugin='e').dispatch(**args)
     except Exception as e:
@@ -132,6 +130,15 @@ for args, want in [
         raise AssertionError(args)
 "#;
     assert_eq!(run(errors), 0);
+    // B-META-01: no limit the C plugin lacks: a 100-key dict with a 5,000-byte
+    // string is dispatched whole (past the fixed pool, on the heap).
+    let big_meta = r#"
+import collectd
+meta = {'k%03d' % i: i for i in range(100)}
+meta['long'] = 'v' * 5000
+collectd.Values(type='gauge', plugin='big', values=[1]).dispatch(meta=meta)
+"#;
+    assert_eq!(run(big_meta), 0);
     // A read callback registered from Python runs through the registry.
     let read = r#"
 import collectd
@@ -150,7 +157,7 @@ collectd.register_read(rd, 10, 7.5)
     assert_eq!(registry::call_read(&cb), 0);
 
     let seen = fake.seen.lock().unwrap();
-    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen.len(), 3, "{seen:?}");
     assert_eq!(seen[0].what, "p/if_octets/eth0");
     assert_eq!(seen[0].values, vec![Value::Derive(1), Value::Derive(2)]);
     let meta: Vec<_> = seen[0]
@@ -167,7 +174,13 @@ collectd.register_read(rd, 10, 7.5)
             format!("f={:?}", MetaValue::Double(0.5)),
         ]
     );
-    assert_eq!(seen[1].what, "r/gauge/");
-    assert_eq!(seen[1].values, vec![Value::Gauge(7.5)]);
+    assert_eq!(seen[1].what, "big/gauge/");
+    assert_eq!(seen[1].meta.len(), 101);
+    assert_eq!(seen[1].meta[99].0, "k099");
+    assert_eq!(seen[1].meta[99].1, format!("{:?}", MetaValue::Signed(99)));
+    assert_eq!(seen[1].meta[100].0, "long");
+    assert_eq!(seen[1].meta[100].1.len(), 5000 + r#"String("")"#.len());
+    assert_eq!(seen[2].what, "r/gauge/");
+    assert_eq!(seen[2].values, vec![Value::Gauge(7.5)]);
     assert!(fake.logs.lock().unwrap().is_empty());
 }

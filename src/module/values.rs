@@ -204,19 +204,20 @@ unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value
 }
 
 /// Stages a meta dict into the pool like `cpy_build_meta` (B-META-01): problems
-/// are logged with context `building meta data`; only a full pool raises.
+/// are logged with context `building meta data`; every entry 5.12 stores is kept,
+/// however many and however long (the pool spills to the heap past its fixed part).
 ///
 /// # Safety
 /// GIL held.
-pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) -> Result<(), ()> {
+pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) {
     // SAFETY: GIL held per contract.
     unsafe {
         if meta.is_null() || meta == Py_None() {
-            return Ok(());
+            return;
         }
         let Some(items) = Owned::new(PyDict_Items(meta)) else {
             log_exception(b"building meta data");
-            return Ok(());
+            return;
         };
         let n = PyList_Size(items.as_ptr());
         for i in 0..n.max(0) {
@@ -264,12 +265,7 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) 
                     .map(Staged::String);
             }
             if let Some(s) = staged {
-                if let Err(e) = pool.add(k, s) {
-                    let mut l = Line::new();
-                    let _ = write!(l, "meta data does not fit: {e}");
-                    set_error(PyExc_ValueError, &mut l);
-                    return Err(());
-                }
+                pool.add(k, s);
             }
             drop(holder);
             if !PyErr_Occurred().is_null() {
@@ -277,7 +273,6 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) 
             }
         }
     }
-    Ok(())
 }
 
 /// Which of dispatch / write is running.
@@ -430,9 +425,7 @@ unsafe fn send(
             // Cannot fail: size <= MAX_VALUES was checked above.
             let _ = vl.push(x);
         }
-        if stage_meta(meta, &mut vl.meta).is_err() {
-            return core::ptr::null_mut();
-        }
+        stage_meta(meta, &mut vl.meta);
         vl.time = double_to_cdtime(time);
         vl.interval = double_to_cdtime(interval);
         let r = allow_threads(|| match op {

@@ -357,9 +357,19 @@ pub enum Until {
 /// View of a run in progress, handed to `Until::Fn`.
 pub struct Probe<'a> {
     pub dir: &'a Path,
+    /// The daemon's process (under qemu-user: the emulator running it).
+    pub pid: u32,
 }
 
 impl Probe<'_> {
+    /// The daemon's resident set size in KiB (`VmRSS` of /proc/<pid>/status).
+    pub fn rss_kib(&self) -> u64 {
+        let st = fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        st.lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
     pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("collectd.log")).unwrap_or_default()
     }
@@ -388,6 +398,7 @@ pub struct Run {
     timeout: Duration,
     envs: Vec<(String, String)>,
     stdin: Option<String>,
+    more_plugins: Vec<String>,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -411,6 +422,7 @@ impl Run {
             timeout: env().timeout,
             envs: Vec::new(),
             stdin: None,
+            more_plugins: Vec::new(),
         }
     }
 
@@ -522,6 +534,13 @@ impl Run {
         dir
     }
 
+    /// Also install these plugins of the daemon's own (`unixsock`, `exec`, ...).
+    pub fn plugins(mut self, names: &[&str]) -> Run {
+        self.more_plugins
+            .extend(names.iter().map(|n| n.to_string()));
+        self
+    }
+
     fn install_plugins(&self, dir: &Path) {
         let e = env();
         let pdir = dir.join("plugins");
@@ -537,8 +556,12 @@ impl Run {
         );
         // Always copy: collectd refuses to load plugins that are symlinks.
         fs::copy(&python_src, pdir.join("python.so")).expect("copy python.so");
-        for p in ["logfile.so", "csv.so"] {
-            let src = e.plugin_src_dir.join(p);
+        let more = self.more_plugins.iter().map(|n| format!("{n}.so"));
+        for p in ["logfile.so".to_string(), "csv.so".to_string()]
+            .into_iter()
+            .chain(more)
+        {
+            let src = e.plugin_src_dir.join(&p);
             fs::copy(&src, pdir.join(p))
                 .unwrap_or_else(|err| panic!("copy {}: {err}", src.display()));
         }
@@ -636,7 +659,10 @@ impl Run {
         } else {
             Until::Log("Initialization complete, entering read-loop.".into())
         });
-        let probe = Probe { dir: &dir };
+        let probe = Probe {
+            dir: &dir,
+            pid: child.id(),
+        };
         let mut condition_met = false;
         let mut timed_out = false;
         let mut sent_term = false;

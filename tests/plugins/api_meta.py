@@ -86,6 +86,11 @@ METAS = [
     ('NUL value', {'nv': 'a\0b'}),
     ('long value', {'lv': 'v' * 2000}),
     ('meta None', None),
+    # no limit the C plugin lacks: past our fixed pool (32 entries, 4 KiB)
+    ('hundred keys', {'k%03d' % i: i for i in range(100)}),
+    ('10 KiB string', {'big': 'x' * 10240, 'after': 1}),
+    ('nested', {'nest': {'a': [1, {'b': (2, None)}]}, 'fs': frozenset([3]),
+                'after': True}),
 ]
 
 
