@@ -4,7 +4,15 @@
 # Source it; it defines functions and variables only.
 
 CDPY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CDPY_CACHE=${CDPY_CACHE:-$CDPY_ROOT/.cache}
+# Sysroots, .debs, apt lists and built toolchains: keyed by their inputs, so one cache
+# outside the checkout serves every clone on this machine (CI's fresh clone included).
+if [ -z "${CDPY_CACHE:-}" ]; then
+    if [ -n "${XDG_CACHE_HOME:-}" ] || [ -n "${HOME:-}" ]; then
+        CDPY_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/collectd-python
+    else
+        CDPY_CACHE=$CDPY_ROOT/.cache
+    fi
+fi
 # The crate to build and test (another checkout can be built with this infrastructure).
 CDPY_CRATE=${CDPY_CRATE:-$CDPY_ROOT}
 # Cross builds get their own target dir so they neither fight the native build for

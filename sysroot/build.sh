@@ -1,7 +1,7 @@
 #!/bin/bash
 # Usage: sysroot/build.sh <debarch|triple|board|amd64> [--suite bookworm|trixie|sid] [--refresh]
 # Assembles a Debian target root in $CDPY_CACHE/sysroot/<debarch>[-<suite>] (default
-# cache: <repo>/.cache) and prints its path: the target's libc, the suite's libpython3.X
+# cache: ~/.cache/collectd-python) and prints its path: the target's libc, the suite's libpython3.X
 # with its stdlib (bookworm 3.11, trixie 3.13, sid 3.14), python3.X-minimal, the suite's
 # real collectd-core (daemon + C python.so), and the headers bindgen needs (libc6-dev,
 # collectd-dev). Nothing is installed on the host: apt runs with a private state
@@ -48,7 +48,7 @@ WANT_DEV="libc6-dev linux-libc-dev collectd-dev"
 # Pulled in only through Pre-Depends or maintainer scripts, or by modules neither
 # collectd's python plugin nor the tests load: left out to keep the tree small
 # (names of bookworm and of the t64 transition in trixie/sid).
-EXCL='^(dpkg|tar|debconf|lsb-base|sysvinit-utils|readline-common|libselinux1|libacl1|libmd0|libpcre2-8-0|libzstd1|libbz2-1.0|perl-base|libkrb5-3|libkrb5support0|libk5crypto3|libgssapi-krb5-2|libkeyutils1|libcom-err2|libdb5.3(t64)?|gcc-[0-9]+-base|libc-dev-bin|rpcsvc-proto|base-files|mawk|debianutils|coreutils|libcrypt-dev)$'
+EXCL='^(dpkg|tar|debconf|lsb-base|sysvinit-utils|readline-common|libselinux1|libacl1|libmd0|libpcre2-8-0|libbz2-1.0|perl-base|libkrb5-3|libkrb5support0|libk5crypto3|libgssapi-krb5-2|libkeyutils1|libcom-err2|libdb5.3(t64)?|gcc-[0-9]+-base|libc-dev-bin|rpcsvc-proto|base-files|mawk|debianutils|coreutils|libcrypt-dev)$'
 PKGS="$WANT $WANT_DEV ${CDPY_SYSROOT_EXTRA:-}"
 read -r -a PKG_LIST <<<"$PKGS"
 

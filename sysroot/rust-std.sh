@@ -27,6 +27,8 @@ for a in "$@"; do
 done
 [ -n "$arg" ] || die "usage: sysroot/rust-std.sh <triple|board|debarch> [--refresh]"
 load_target "$arg"
+# the std matches the host's rustc-web, a Debian 12 package whatever the target's suite
+CDPY_SUITE=bookworm
 
 ver=$(dpkg-query -W -f='${Version}' rustc-web 2>/dev/null) ||
     die "rustc-web is not installed: run ci/host-deps.sh $RUST_TRIPLE"
@@ -65,6 +67,8 @@ if [ "$refresh" != 1 ] && [ -f "$OUT" ]; then
     . "$OUT"
     if [ "${STD_VERSION:-}" = "$ver" ]; then
         if [ "$STD_MODE" = debian ] && compgen -G "$rlib_dir/libstd-*.rlib" >/dev/null; then
+            # rewritten: the cache may have moved since (STD_SYSROOT is absolute)
+            write_env debian "$D/usr" "" >/dev/null
             log "$RUST_TRIPLE std: Debian libstd-rust-web-dev $ver (cached)"
             echo debian
             exit 0
