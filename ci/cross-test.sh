@@ -38,7 +38,14 @@ native_test() {
     [ -n "$BOARD_QEMU_CPU" ] && envs+=(QEMU_CPU="$BOARD_QEMU_CPU")
     # headers for the native build: the host's collectd-dev, else the sysroot's (arch: all)
     [ -e /usr/include/collectd/core/daemon/plugin.h ] || envs+=(COLLECTD_INCLUDE_DIR="$SYSROOT/usr/include")
-    (cd "$CDPY_CRATE" && nice -n 19 env "${envs[@]}" cargo test -j "$CDPY_JOBS" --no-fail-fast --test '*' "${test_args[@]}")
+    # every integration test but tests/traps.rs, whose panic probe only debug builds
+    # have (the release .so is what ships; the unit tests check unwinding per target)
+    local t tests=()
+    for t in "$CDPY_CRATE"/tests/*.rs; do
+        t=$(basename "$t" .rs)
+        [ "$t" = traps ] || tests+=(--test "$t")
+    done
+    (cd "$CDPY_CRATE" && nice -n 19 env "${envs[@]}" cargo test -j "$CDPY_JOBS" --no-fail-fast "${tests[@]}" "${test_args[@]}")
 }
 
 failed=()

@@ -3,6 +3,7 @@
 use crate::daemon::{ConfigItem, ConfigValue};
 use crate::module::py::kwlist;
 use crate::module::py::{text_from_c, Owned};
+use crate::module::trap;
 use core::ffi::{c_int, c_void, CStr};
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -30,8 +31,10 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    // SAFETY: CPython slot, GIL held; tp_alloc zero-fills the instance.
-    unsafe { crate::module::plugindata::alloc(t) }
+    trap::object(c"Config.tp_new", || {
+        // SAFETY: CPython slot, GIL held; tp_alloc zero-fills the instance.
+        unsafe { crate::module::plugindata::alloc(t) }
+    })
 }
 
 pub unsafe extern "C" fn tp_init(
@@ -39,79 +42,83 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    let mut key: *mut PyObject = core::ptr::null_mut();
-    let mut parent: *mut PyObject = core::ptr::null_mut();
-    let mut values: *mut PyObject = core::ptr::null_mut();
-    let mut children: *mut PyObject = core::ptr::null_mut();
-    let mut kw = kwlist([c"key", c"parent", c"values", c"children", c""]);
-    // SAFETY: CPython slot with the GIL held; the format matches the outputs.
-    unsafe {
-        if PyArg_ParseTupleAndKeywords(
-            args,
-            kwds,
-            c"O|OOO".as_ptr(),
-            kw.as_mut_ptr(),
-            &mut key,
-            &mut parent,
-            &mut values,
-            &mut children,
-        ) == 0
-        {
-            return -1;
-        }
-        // B-CONF-03 (without the C plugin's refcount damage, B-BUG-09).
-        if PyUnicode_Check(key) == 0 && PyBytes_Check(key) == 0 {
-            PyErr_SetString(PyExc_TypeError, c"argument 1 must be str".as_ptr());
-            return -1;
-        }
-        let c = &mut *o.cast::<Config>();
-        let values = if values.is_null() {
-            PyTuple_New(0)
-        } else {
-            Owned::borrowed(values).into_raw()
-        };
-        let children = if children.is_null() {
-            PyTuple_New(0)
-        } else {
-            Owned::borrowed(children).into_raw()
-        };
-        Py_XDECREF(core::mem::replace(
-            &mut c.key,
-            Owned::borrowed(key).into_raw(),
-        ));
-        if !parent.is_null() {
+    trap::status(c"Config.tp_init", || {
+        let mut key: *mut PyObject = core::ptr::null_mut();
+        let mut parent: *mut PyObject = core::ptr::null_mut();
+        let mut values: *mut PyObject = core::ptr::null_mut();
+        let mut children: *mut PyObject = core::ptr::null_mut();
+        let mut kw = kwlist([c"key", c"parent", c"values", c"children", c""]);
+        // SAFETY: CPython slot with the GIL held; the format matches the outputs.
+        unsafe {
+            if PyArg_ParseTupleAndKeywords(
+                args,
+                kwds,
+                c"O|OOO".as_ptr(),
+                kw.as_mut_ptr(),
+                &mut key,
+                &mut parent,
+                &mut values,
+                &mut children,
+            ) == 0
+            {
+                return -1;
+            }
+            // B-CONF-03 (without the C plugin's refcount damage, B-BUG-09).
+            if PyUnicode_Check(key) == 0 && PyBytes_Check(key) == 0 {
+                PyErr_SetString(PyExc_TypeError, c"argument 1 must be str".as_ptr());
+                return -1;
+            }
+            let c = &mut *o.cast::<Config>();
+            let values = if values.is_null() {
+                PyTuple_New(0)
+            } else {
+                Owned::borrowed(values).into_raw()
+            };
+            let children = if children.is_null() {
+                PyTuple_New(0)
+            } else {
+                Owned::borrowed(children).into_raw()
+            };
             Py_XDECREF(core::mem::replace(
-                &mut c.parent,
-                Owned::borrowed(parent).into_raw(),
+                &mut c.key,
+                Owned::borrowed(key).into_raw(),
             ));
+            if !parent.is_null() {
+                Py_XDECREF(core::mem::replace(
+                    &mut c.parent,
+                    Owned::borrowed(parent).into_raw(),
+                ));
+            }
+            Py_XDECREF(core::mem::replace(&mut c.values, values));
+            Py_XDECREF(core::mem::replace(&mut c.children, children));
+            0
         }
-        Py_XDECREF(core::mem::replace(&mut c.values, values));
-        Py_XDECREF(core::mem::replace(&mut c.children, children));
-        0
-    }
+    })
 }
 
 /// B-CONF-04: `repr(str(key))` + `<collectd.Config root node >` or `node >`.
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    // SAFETY: CPython slot with the GIL held; `o` is a Config instance.
-    unsafe {
-        let c = &*o.cast::<Config>();
-        let Some(s) = Owned::new(PyObject_Str(c.key)) else {
-            return core::ptr::null_mut();
-        };
-        let Some(r) = Owned::new(PyObject_Repr(s.as_ptr())) else {
-            return core::ptr::null_mut();
-        };
-        let tail: &CStr = if c.parent.is_null() || c.parent == Py_None() {
-            c"<collectd.Config root node >"
-        } else {
-            c"<collectd.Config node >"
-        };
-        let Some(t) = Owned::new(PyUnicode_FromString(tail.as_ptr())) else {
-            return core::ptr::null_mut();
-        };
-        PyUnicode_Concat(r.as_ptr(), t.as_ptr())
-    }
+    trap::object(c"Config.tp_repr", || {
+        // SAFETY: CPython slot with the GIL held; `o` is a Config instance.
+        unsafe {
+            let c = &*o.cast::<Config>();
+            let Some(s) = Owned::new(PyObject_Str(c.key)) else {
+                return core::ptr::null_mut();
+            };
+            let Some(r) = Owned::new(PyObject_Repr(s.as_ptr())) else {
+                return core::ptr::null_mut();
+            };
+            let tail: &CStr = if c.parent.is_null() || c.parent == Py_None() {
+                c"<collectd.Config root node >"
+            } else {
+                c"<collectd.Config node >"
+            };
+            let Some(t) = Owned::new(PyUnicode_FromString(tail.as_ptr())) else {
+                return core::ptr::null_mut();
+            };
+            PyUnicode_Concat(r.as_ptr(), t.as_ptr())
+        }
+    })
 }
 
 pub unsafe extern "C" fn tp_traverse(
@@ -119,35 +126,41 @@ pub unsafe extern "C" fn tp_traverse(
     visit: visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: GC calls this with a valid Config instance.
-    unsafe {
-        let c = &*o.cast::<Config>();
-        crate::module::plugindata::visit_each(
-            o,
-            &[c.parent, c.key, c.values, c.children],
-            visit,
-            arg,
-        )
-    }
+    trap::gc(c"Config.tp_traverse", || {
+        // SAFETY: GC calls this with a valid Config instance.
+        unsafe {
+            let c = &*o.cast::<Config>();
+            crate::module::plugindata::visit_each(
+                o,
+                &[c.parent, c.key, c.values, c.children],
+                visit,
+                arg,
+            )
+        }
+    })
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    // SAFETY: GIL held; the fields hold owned references.
-    unsafe {
-        let c = &mut *o.cast::<Config>();
-        crate::module::plugindata::clear_each(&mut [
-            &mut c.parent,
-            &mut c.key,
-            &mut c.values,
-            &mut c.children,
-        ]);
-    }
-    0
+    trap::gc(c"Config.tp_clear", || {
+        // SAFETY: GIL held; the fields hold owned references.
+        unsafe {
+            let c = &mut *o.cast::<Config>();
+            crate::module::plugindata::clear_each(&mut [
+                &mut c.parent,
+                &mut c.key,
+                &mut c.values,
+                &mut c.children,
+            ]);
+        }
+        0
+    })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    // SAFETY: called once by CPython at refcount zero with the GIL held.
-    unsafe { crate::module::plugindata::gc_dealloc(o, tp_clear) }
+    trap::unit(c"Config.tp_dealloc", || {
+        // SAFETY: called once by CPython at refcount zero with the GIL held.
+        unsafe { crate::module::plugindata::gc_dealloc(o, tp_clear) }
+    })
 }
 
 pub fn members() -> [PyMemberDef; 5] {

@@ -8,6 +8,7 @@ pub mod plugindata;
 pub mod py;
 pub mod registry;
 pub mod signed;
+pub(crate) mod trap;
 pub mod values;
 
 #[cfg(test)]
@@ -15,7 +16,7 @@ mod tests;
 
 use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
 use crate::module::py::kwlist;
-use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CStr};
+use core::ffi::{c_char, c_int, c_uint, c_ulong, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use py::{allow_threads, ArgStr};
 use pyo3_ffi::*;
@@ -45,9 +46,17 @@ macro_rules! kw_fn {
             args: *mut PyObject,
             kwds: *mut PyObject,
         ) -> *mut PyObject {
-            // SAFETY: CPython calls module functions with the GIL held and valid
-            // argument objects.
-            unsafe { $body(args, kwds) }
+            trap::object(
+                // SAFETY: a literal without NUL bytes, NUL-terminated by concat!.
+                unsafe {
+                    CStr::from_bytes_with_nul_unchecked(
+                        concat!("collectd.", stringify!($name), "\0").as_bytes(),
+                    )
+                },
+                // SAFETY: CPython calls module functions with the GIL held and valid
+                // argument objects.
+                || unsafe { $body(args, kwds) },
+            )
         }
     };
 }
@@ -97,8 +106,16 @@ kw_fn!(flush, flush_impl);
 macro_rules! o_fn {
     ($name:ident, $body:expr) => {
         unsafe extern "C" fn $name(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
-            // SAFETY: METH_O functions get one borrowed argument with the GIL held.
-            unsafe { $body(arg) }
+            trap::object(
+                // SAFETY: a literal without NUL bytes, NUL-terminated by concat!.
+                unsafe {
+                    CStr::from_bytes_with_nul_unchecked(
+                        concat!("collectd.", stringify!($name), "\0").as_bytes(),
+                    )
+                },
+                // SAFETY: METH_O functions get one borrowed argument with the GIL held.
+                || unsafe { $body(arg) },
+            )
         }
     };
 }
@@ -166,68 +183,70 @@ unsafe fn flush_impl(args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject 
 
 /// B-DS-01/02: `[(name, type, min, max), ...]` with min/max through C float.
 unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
-    let mut name = ArgStr::none();
-    // SAFETY: METH_VARARGS function, GIL held; the format matches the output.
-    unsafe {
-        if PyArg_ParseTuple(
-            args,
-            c"et".as_ptr(),
-            core::ptr::null::<c_char>(),
-            &mut name.0,
-        ) == 0
-        {
-            return core::ptr::null_mut();
-        }
-        let n = name.get().unwrap_or(c"");
-        let Some(list) = py::Owned::new(PyList_New(0)) else {
-            return core::ptr::null_mut();
-        };
-        let mut failed = false;
-        let found = host().data_set(n, &mut |ds| {
-            let num = |x: f64| {
-                let f = x as f32;
-                if f.is_nan() {
-                    py::Owned::borrowed(Py_None()).into_raw()
-                } else {
-                    PyFloat_FromDouble(f as f64)
-                }
+    trap::object(c"collectd.get_dataset", || {
+        let mut name = ArgStr::none();
+        // SAFETY: METH_VARARGS function, GIL held; the format matches the output.
+        unsafe {
+            if PyArg_ParseTuple(
+                args,
+                c"et".as_ptr(),
+                core::ptr::null::<c_char>(),
+                &mut name.0,
+            ) == 0
+            {
+                return core::ptr::null_mut();
+            }
+            let n = name.get().unwrap_or(c"");
+            let Some(list) = py::Owned::new(PyList_New(0)) else {
+                return core::ptr::null_mut();
             };
-            let type_name: &CStr = match crate::values::DsType::from_raw(ds.type_) {
-                Some(t) => t.c_name(),
-                None => c"unknown",
-            };
-            let items = [
-                py::text_from_c(ds.name.to_bytes()),
-                PyUnicode_FromString(type_name.as_ptr()),
-                num(ds.min),
-                num(ds.max),
-            ];
-            let tuple = PyTuple_New(4);
-            if tuple.is_null() || items.iter().any(|p| p.is_null()) {
-                failed = true;
-                for p in items {
-                    Py_XDECREF(p);
+            let mut failed = false;
+            let found = host().data_set(n, &mut |ds| {
+                let num = |x: f64| {
+                    let f = x as f32;
+                    if f.is_nan() {
+                        py::Owned::borrowed(Py_None()).into_raw()
+                    } else {
+                        PyFloat_FromDouble(f as f64)
+                    }
+                };
+                let type_name: &CStr = match crate::values::DsType::from_raw(ds.type_) {
+                    Some(t) => t.c_name(),
+                    None => c"unknown",
+                };
+                let items = [
+                    py::text_from_c(ds.name.to_bytes()),
+                    PyUnicode_FromString(type_name.as_ptr()),
+                    num(ds.min),
+                    num(ds.max),
+                ];
+                let tuple = PyTuple_New(4);
+                if tuple.is_null() || items.iter().any(|p| p.is_null()) {
+                    failed = true;
+                    for p in items {
+                        Py_XDECREF(p);
+                    }
+                    Py_XDECREF(tuple);
+                    return;
                 }
-                Py_XDECREF(tuple);
-                return;
+                for (i, p) in items.into_iter().enumerate() {
+                    PyTuple_SET_ITEM(tuple, i as Py_ssize_t, p);
+                }
+                if PyList_Append(list.as_ptr(), tuple) != 0 {
+                    failed = true;
+                }
+                Py_DECREF(tuple);
+            });
+            if !found {
+                plugindata::dataset_not_found(n.to_bytes());
+                return core::ptr::null_mut();
             }
-            for (i, p) in items.into_iter().enumerate() {
-                PyTuple_SET_ITEM(tuple, i as Py_ssize_t, p);
+            if failed {
+                return core::ptr::null_mut();
             }
-            if PyList_Append(list.as_ptr(), tuple) != 0 {
-                failed = true;
-            }
-            Py_DECREF(tuple);
-        });
-        if !found {
-            plugindata::dataset_not_found(n.to_bytes());
-            return core::ptr::null_mut();
+            list.into_raw()
         }
-        if failed {
-            return core::ptr::null_mut();
-        }
-        list.into_raw()
-    }
+    })
 }
 
 /// B-LOG-01/02: `et`-parsed text, logged literally with the GIL released.
@@ -255,8 +274,16 @@ unsafe fn log_at(level: i32, args: *mut PyObject) -> *mut PyObject {
 macro_rules! log_fn {
     ($name:ident, $level:expr) => {
         unsafe extern "C" fn $name(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
-            // SAFETY: METH_VARARGS function called by CPython with the GIL held.
-            unsafe { log_at($level, args) }
+            trap::object(
+                // SAFETY: a literal without NUL bytes, NUL-terminated by concat!.
+                unsafe {
+                    CStr::from_bytes_with_nul_unchecked(
+                        concat!("collectd.", stringify!($name), "\0").as_bytes(),
+                    )
+                },
+                // SAFETY: METH_VARARGS function called by CPython with the GIL held.
+                || unsafe { log_at($level, args) },
+            )
         }
     };
 }
@@ -352,24 +379,26 @@ static MODULE_DEF: AtomicPtr<PyModuleDef> = AtomicPtr::new(core::ptr::null_mut()
 /// `PyInit_collectd`: a single-phase module (m_size -1) with functions only;
 /// types and constants are added by [`populate`] after import (B-INIT-07/09).
 pub extern "C" fn init_module() -> *mut PyObject {
-    let mut def = MODULE_DEF.load(Ordering::Acquire);
-    if def.is_null() {
-        def = Box::leak(Box::new(PyModuleDef {
-            m_base: PyModuleDef_HEAD_INIT,
-            m_name: c"collectd".as_ptr(),
-            m_doc: MODULE_DOC.as_ptr(),
-            m_size: -1,
-            m_methods: module_methods().as_mut_ptr(),
-            m_slots: core::ptr::null_mut(),
-            m_traverse: None,
-            m_clear: None,
-            m_free: None,
-        }));
-        MODULE_DEF.store(def, Ordering::Release);
-    }
-    // SAFETY: called by CPython's import machinery with the GIL held; `def` is
-    // leaked and therefore valid for the life of the process.
-    unsafe { PyModule_Create2(def, PYTHON_API_VERSION) }
+    trap::object(c"collectd.init_module", || {
+        let mut def = MODULE_DEF.load(Ordering::Acquire);
+        if def.is_null() {
+            def = Box::leak(Box::new(PyModuleDef {
+                m_base: PyModuleDef_HEAD_INIT,
+                m_name: c"collectd".as_ptr(),
+                m_doc: MODULE_DOC.as_ptr(),
+                m_size: -1,
+                m_methods: module_methods().as_mut_ptr(),
+                m_slots: core::ptr::null_mut(),
+                m_traverse: None,
+                m_clear: None,
+                m_free: None,
+            }));
+            MODULE_DEF.store(def, Ordering::Release);
+        }
+        // SAFETY: called by CPython's import machinery with the GIL held; `def` is
+        // leaked and therefore valid for the life of the process.
+        unsafe { PyModule_Create2(def, PYTHON_API_VERSION) }
+    })
 }
 
 /// Builds a heap type from slots (leaked: types live as long as Python).
@@ -409,12 +438,49 @@ unsafe fn make_type(
     }
 }
 
-fn slot(slot: c_int, p: *mut c_void) -> PyType_Slot {
-    PyType_Slot { slot, pfunc: p }
-}
+/// Type slots, each typed with the function signature its slot number requires,
+/// so that a wrong slot function does not compile.
+mod slot {
+    use core::ffi::{c_void, CStr};
+    use pyo3_ffi::*;
 
-fn leak<T>(v: Vec<T>) -> *mut c_void {
-    Box::leak(v.into_boxed_slice()).as_mut_ptr().cast()
+    fn raw(slot: core::ffi::c_int, p: *mut c_void) -> PyType_Slot {
+        PyType_Slot { slot, pfunc: p }
+    }
+    fn leak<T>(v: Vec<T>) -> *mut c_void {
+        Box::leak(v.into_boxed_slice()).as_mut_ptr().cast()
+    }
+    pub fn new(f: newfunc) -> PyType_Slot {
+        raw(Py_tp_new, f as *mut c_void)
+    }
+    pub fn init(f: initproc) -> PyType_Slot {
+        raw(Py_tp_init, f as *mut c_void)
+    }
+    pub fn repr(f: reprfunc) -> PyType_Slot {
+        raw(Py_tp_repr, f as *mut c_void)
+    }
+    pub fn traverse(f: traverseproc) -> PyType_Slot {
+        raw(Py_tp_traverse, f as *mut c_void)
+    }
+    pub fn clear(f: inquiry) -> PyType_Slot {
+        raw(Py_tp_clear, f as *mut c_void)
+    }
+    pub fn dealloc(f: destructor) -> PyType_Slot {
+        raw(Py_tp_dealloc, f as *mut c_void)
+    }
+    /// A NULL-terminated member table (leaked: types live as long as Python).
+    pub fn members(v: Vec<PyMemberDef>) -> PyType_Slot {
+        raw(Py_tp_members, leak(v))
+    }
+    pub fn getset(v: Vec<PyGetSetDef>) -> PyType_Slot {
+        raw(Py_tp_getset, leak(v))
+    }
+    pub fn methods(v: Vec<PyMethodDef>) -> PyType_Slot {
+        raw(Py_tp_methods, leak(v))
+    }
+    pub fn doc(d: &'static CStr) -> PyType_Slot {
+        raw(Py_tp_doc, d.as_ptr() as *mut c_void)
+    }
 }
 
 /// Creates the types (B-INIT-04 order). Logs and fails like the C plugin.
@@ -441,14 +507,14 @@ pub unsafe fn create_types() -> Result<(), ()> {
             gc,
             core::ptr::null_mut(),
             vec![
-                slot(Py_tp_new, config::tp_new as *mut c_void),
-                slot(Py_tp_init, config::tp_init as *mut c_void),
-                slot(Py_tp_repr, config::tp_repr as *mut c_void),
-                slot(Py_tp_traverse, config::tp_traverse as *mut c_void),
-                slot(Py_tp_clear, config::tp_clear as *mut c_void),
-                slot(Py_tp_dealloc, config::tp_dealloc as *mut c_void),
-                slot(Py_tp_members, leak(config::members().to_vec())),
-                slot(Py_tp_doc, config::DOC.as_ptr() as *mut c_void),
+                slot::new(config::tp_new),
+                slot::init(config::tp_init),
+                slot::repr(config::tp_repr),
+                slot::traverse(config::tp_traverse),
+                slot::clear(config::tp_clear),
+                slot::dealloc(config::tp_dealloc),
+                slot::members(config::members().to_vec()),
+                slot::doc(config::DOC),
             ],
         );
         if t.is_null() {
@@ -465,16 +531,13 @@ pub unsafe fn create_types() -> Result<(), ()> {
             base,
             core::ptr::null_mut(),
             vec![
-                slot(Py_tp_new, pd::tp_new as *mut c_void),
-                slot(Py_tp_init, pd::tp_init as *mut c_void),
-                slot(Py_tp_repr, pd::tp_repr as *mut c_void),
-                slot(Py_tp_dealloc, pd::tp_dealloc as *mut c_void),
-                slot(Py_tp_getset, leak(pd_getset)),
-                slot(
-                    Py_tp_members,
-                    leak(vec![pd::time_member(), PyMemberDef::default()]),
-                ),
-                slot(Py_tp_doc, pd::DOC.as_ptr() as *mut c_void),
+                slot::new(pd::tp_new),
+                slot::init(pd::tp_init),
+                slot::repr(pd::tp_repr),
+                slot::dealloc(pd::tp_dealloc),
+                slot::getset(pd_getset),
+                slot::members(vec![pd::time_member(), PyMemberDef::default()]),
+                slot::doc(pd::DOC),
             ],
         );
         if pdt.is_null() {
@@ -494,15 +557,15 @@ pub unsafe fn create_types() -> Result<(), ()> {
             gc,
             pdt,
             vec![
-                slot(Py_tp_new, values::tp_new as *mut c_void),
-                slot(Py_tp_init, values::tp_init as *mut c_void),
-                slot(Py_tp_repr, values::tp_repr as *mut c_void),
-                slot(Py_tp_traverse, values::tp_traverse as *mut c_void),
-                slot(Py_tp_clear, values::tp_clear as *mut c_void),
-                slot(Py_tp_dealloc, values::tp_dealloc as *mut c_void),
-                slot(Py_tp_methods, leak(methods)),
-                slot(Py_tp_members, leak(values::members().to_vec())),
-                slot(Py_tp_doc, values::DOC.as_ptr() as *mut c_void),
+                slot::new(values::tp_new),
+                slot::init(values::tp_init),
+                slot::repr(values::tp_repr),
+                slot::traverse(values::tp_traverse),
+                slot::clear(values::tp_clear),
+                slot::dealloc(values::tp_dealloc),
+                slot::methods(methods),
+                slot::members(values::members().to_vec()),
+                slot::doc(values::DOC),
             ],
         );
         if vt.is_null() {
@@ -521,16 +584,16 @@ pub unsafe fn create_types() -> Result<(), ()> {
             gc,
             pdt,
             vec![
-                slot(Py_tp_new, notification::tp_new as *mut c_void),
-                slot(Py_tp_init, notification::tp_init as *mut c_void),
-                slot(Py_tp_repr, notification::tp_repr as *mut c_void),
-                slot(Py_tp_traverse, notification::tp_traverse as *mut c_void),
-                slot(Py_tp_clear, notification::tp_clear as *mut c_void),
-                slot(Py_tp_dealloc, notification::tp_dealloc as *mut c_void),
-                slot(Py_tp_methods, leak(methods)),
-                slot(Py_tp_members, leak(notification::members().to_vec())),
-                slot(Py_tp_getset, leak(notification::getsets().to_vec())),
-                slot(Py_tp_doc, notification::DOC.as_ptr() as *mut c_void),
+                slot::new(notification::tp_new),
+                slot::init(notification::tp_init),
+                slot::repr(notification::tp_repr),
+                slot::traverse(notification::tp_traverse),
+                slot::clear(notification::tp_clear),
+                slot::dealloc(notification::tp_dealloc),
+                slot::methods(methods),
+                slot::members(notification::members().to_vec()),
+                slot::getset(notification::getsets().to_vec()),
+                slot::doc(notification::DOC),
             ],
         );
         if nt.is_null() {
@@ -554,13 +617,7 @@ pub unsafe fn create_types() -> Result<(), ()> {
                 &b"UnsignedType"[..],
             ),
         ] {
-            let t = make_type(
-                name,
-                0,
-                base,
-                int_type,
-                vec![slot(Py_tp_doc, doc.as_ptr() as *mut c_void)],
-            );
+            let t = make_type(name, 0, base, int_type, vec![slot::doc(doc)]);
             if t.is_null() {
                 fail(what);
                 return Err(());

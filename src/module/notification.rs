@@ -4,6 +4,7 @@ use crate::host::host;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
 use crate::module::py::kwlist;
 use crate::module::py::{allow_threads, as_text, text_from_c, ArgStr, Owned};
+use crate::module::trap;
 use crate::module::values::stage_meta;
 use crate::values::{double_to_cdtime, Name, Notification as Staged, MESSAGE_LEN};
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -82,19 +83,21 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    // SAFETY: CPython slot with the GIL held.
-    unsafe {
-        let o = plugindata::alloc(t);
-        if o.is_null() {
-            return o;
+    trap::object(c"Notification.tp_new", || {
+        // SAFETY: CPython slot with the GIL held.
+        unsafe {
+            let o = plugindata::alloc(t);
+            if o.is_null() {
+                return o;
+            }
+            plugindata::reset(o);
+            let n = &mut *o.cast::<Notification>();
+            n.severity = 0;
+            n.message.set(b"");
+            n.meta = PyDict_New();
+            o
         }
-        plugindata::reset(o);
-        let n = &mut *o.cast::<Notification>();
-        n.severity = 0;
-        n.message.set(b"");
-        n.meta = PyDict_New();
-        o
-    }
+    })
 }
 
 pub unsafe extern "C" fn tp_init(
@@ -102,60 +105,64 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    let mut names = NameArgs::new();
-    let mut message = ArgStr::none();
-    let (mut time, mut severity, mut meta) = (0f64, 0 as c_int, core::ptr::null_mut());
-    // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
-    unsafe {
-        if !parse(
-            args,
-            kwds,
-            &mut names,
-            &mut message,
-            &mut time,
-            &mut severity,
-            &mut meta,
-        ) {
-            return -1;
+    trap::status(c"Notification.tp_init", || {
+        let mut names = NameArgs::new();
+        let mut message = ArgStr::none();
+        let (mut time, mut severity, mut meta) = (0f64, 0 as c_int, core::ptr::null_mut());
+        // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
+        unsafe {
+            if !parse(
+                args,
+                kwds,
+                &mut names,
+                &mut message,
+                &mut time,
+                &mut severity,
+                &mut meta,
+            ) {
+                return -1;
+            }
+            if !names.type_known() {
+                return -1;
+            }
+            plugindata::store_names(o, &names);
+            let n = &mut *o.cast::<Notification>();
+            n.data.time = time;
+            n.severity = severity;
+            n.message.set(message.bytes().unwrap_or(b""));
+            let meta = if meta.is_null() {
+                PyDict_New()
+            } else {
+                Owned::borrowed(meta).into_raw()
+            };
+            Py_XDECREF(core::mem::replace(&mut n.meta, meta));
         }
-        if !names.type_known() {
-            return -1;
-        }
-        plugindata::store_names(o, &names);
-        let n = &mut *o.cast::<Notification>();
-        n.data.time = time;
-        n.severity = severity;
-        n.message.set(message.bytes().unwrap_or(b""));
-        let meta = if meta.is_null() {
-            PyDict_New()
-        } else {
-            Owned::borrowed(meta).into_raw()
-        };
-        Py_XDECREF(core::mem::replace(&mut n.meta, meta));
-    }
-    0
+        0
+    })
 }
 
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
-    unsafe {
-        let n = &*o.cast::<Notification>();
-        let mut r = Repr::common(o);
-        if n.severity != 0 {
-            r.lit(c",severity=");
-            r.repr_of(Owned::new(PyLong_FromLong(n.severity as _)));
+    trap::object(c"Notification.tp_repr", || {
+        // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
+        unsafe {
+            let n = &*o.cast::<Notification>();
+            let mut r = Repr::common(o);
+            if n.severity != 0 {
+                r.lit(c",severity=");
+                r.repr_of(Owned::new(PyLong_FromLong(n.severity as _)));
+            }
+            if !n.message.is_empty() {
+                r.lit(c",message=");
+                r.repr_of(Owned::new(text_from_c(n.message.as_bytes())));
+            }
+            if !n.meta.is_null() && (PyDict_Check(n.meta) == 0 || PyDict_Size(n.meta) > 0) {
+                r.lit(c",meta=");
+                r.repr_of(Some(Owned::borrowed(n.meta)));
+            }
+            r.lit(c")");
+            r.finish()
         }
-        if !n.message.is_empty() {
-            r.lit(c",message=");
-            r.repr_of(Owned::new(text_from_c(n.message.as_bytes())));
-        }
-        if !n.meta.is_null() && (PyDict_Check(n.meta) == 0 || PyDict_Size(n.meta) > 0) {
-            r.lit(c",meta=");
-            r.repr_of(Some(Owned::borrowed(n.meta)));
-        }
-        r.lit(c")");
-        r.finish()
-    }
+    })
 }
 
 pub unsafe extern "C" fn tp_traverse(
@@ -163,30 +170,38 @@ pub unsafe extern "C" fn tp_traverse(
     visit: visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: GC calls this with a valid Notification instance.
-    unsafe {
-        let n = &*o.cast::<Notification>();
-        plugindata::visit_each(o, &[n.meta], visit, arg)
-    }
+    trap::gc(c"Notification.tp_traverse", || {
+        // SAFETY: GC calls this with a valid Notification instance.
+        unsafe {
+            let n = &*o.cast::<Notification>();
+            plugindata::visit_each(o, &[n.meta], visit, arg)
+        }
+    })
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    // SAFETY: GIL held; the field holds an owned reference.
-    unsafe {
-        let n = &mut *o.cast::<Notification>();
-        plugindata::clear_each(&mut [&mut n.meta]);
-    }
-    0
+    trap::gc(c"Notification.tp_clear", || {
+        // SAFETY: GIL held; the field holds an owned reference.
+        unsafe {
+            let n = &mut *o.cast::<Notification>();
+            plugindata::clear_each(&mut [&mut n.meta]);
+        }
+        0
+    })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    // SAFETY: called once by CPython at refcount zero with the GIL held.
-    unsafe { plugindata::gc_dealloc(o, tp_clear) }
+    trap::unit(c"Notification.tp_dealloc", || {
+        // SAFETY: called once by CPython at refcount zero with the GIL held.
+        unsafe { plugindata::gc_dealloc(o, tp_clear) }
+    })
 }
 
 pub unsafe extern "C" fn get_message(o: *mut PyObject, _c: *mut c_void) -> *mut PyObject {
-    // SAFETY: getter on a Notification instance, GIL held.
-    unsafe { text_from_c((*o.cast::<Notification>()).message.as_bytes()) }
+    trap::object(c"Notification.get_message", || {
+        // SAFETY: getter on a Notification instance, GIL held.
+        unsafe { text_from_c((*o.cast::<Notification>()).message.as_bytes()) }
+    })
 }
 
 pub unsafe extern "C" fn set_message(
@@ -194,20 +209,22 @@ pub unsafe extern "C" fn set_message(
     value: *mut PyObject,
     _c: *mut c_void,
 ) -> c_int {
-    // SAFETY: setter on a Notification instance, GIL held.
-    unsafe {
-        if value.is_null() {
-            PyErr_SetString(PyExc_TypeError, c"Cannot delete this attribute".as_ptr());
-            return -1;
-        }
-        match as_text(value) {
-            Some(t) => {
-                (*o.cast::<Notification>()).message.set(t);
-                0
+    trap::status(c"Notification.set_message", || {
+        // SAFETY: setter on a Notification instance, GIL held.
+        unsafe {
+            if value.is_null() {
+                PyErr_SetString(PyExc_TypeError, c"Cannot delete this attribute".as_ptr());
+                return -1;
             }
-            None => -1,
+            match as_text(value) {
+                Some(t) => {
+                    (*o.cast::<Notification>()).message.set(t);
+                    0
+                }
+                None => -1,
+            }
         }
-    }
+    })
 }
 
 /// B-NOTIF-10/11.
@@ -216,66 +233,68 @@ pub unsafe extern "C" fn dispatch(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> *mut PyObject {
-    let mut names = NameArgs::new();
-    let mut message = ArgStr::none();
-    // SAFETY: CPython method call with the GIL held; `o` is a Notification.
-    unsafe {
-        let this = &*o.cast::<Notification>();
-        let (mut time, mut severity, mut meta) = (this.data.time, this.severity, this.meta);
-        if !parse(
-            args,
-            kwds,
-            &mut names,
-            &mut message,
-            &mut time,
-            &mut severity,
-            &mut meta,
-        ) {
-            return core::ptr::null_mut();
+    trap::object(c"Notification.dispatch", || {
+        let mut names = NameArgs::new();
+        let mut message = ArgStr::none();
+        // SAFETY: CPython method call with the GIL held; `o` is a Notification.
+        unsafe {
+            let this = &*o.cast::<Notification>();
+            let (mut time, mut severity, mut meta) = (this.data.time, this.severity, this.meta);
+            if !parse(
+                args,
+                kwds,
+                &mut names,
+                &mut message,
+                &mut time,
+                &mut severity,
+                &mut meta,
+            ) {
+                return core::ptr::null_mut();
+            }
+            let d = fields(o);
+            let pick = |a: &ArgStr, dflt: &Name| match a.bytes() {
+                Some(b) => Name::from_bytes(b),
+                None => *dflt,
+            };
+            let mut n = Staged {
+                severity,
+                time: double_to_cdtime(time),
+                host: pick(&names.host, &d.host),
+                plugin: pick(&names.plugin, &d.plugin),
+                plugin_instance: pick(&names.plugin_instance, &d.plugin_instance),
+                type_: pick(&names.type_, &d.type_),
+                type_instance: pick(&names.type_instance, &d.type_instance),
+                ..Default::default()
+            };
+            n.message = match message.bytes() {
+                Some(b) => Name::from_bytes(b),
+                None => this.message,
+            };
+            drop((names, message));
+            if n.type_.is_empty() {
+                PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
+                return core::ptr::null_mut();
+            }
+            if !plugindata::known_type(n.type_.as_cstr()) {
+                dataset_not_found(n.type_.as_bytes());
+                return core::ptr::null_mut();
+            }
+            if !meta.is_null() && meta != Py_None() && PyDict_Check(meta) == 0 {
+                PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
+                return core::ptr::null_mut();
+            }
+            stage_meta(meta, &mut n.meta);
+            if n.time == 0 {
+                n.time = host().now();
+            }
+            let r = allow_threads(|| host().dispatch_notification(&n));
+            plugindata::dispatch_result(
+                r,
+                "a notification",
+                c"error dispatching notification, read the logs",
+            )
         }
-        let d = fields(o);
-        let pick = |a: &ArgStr, dflt: &Name| match a.bytes() {
-            Some(b) => Name::from_bytes(b),
-            None => *dflt,
-        };
-        let mut n = Staged {
-            severity,
-            time: double_to_cdtime(time),
-            host: pick(&names.host, &d.host),
-            plugin: pick(&names.plugin, &d.plugin),
-            plugin_instance: pick(&names.plugin_instance, &d.plugin_instance),
-            type_: pick(&names.type_, &d.type_),
-            type_instance: pick(&names.type_instance, &d.type_instance),
-            ..Default::default()
-        };
-        n.message = match message.bytes() {
-            Some(b) => Name::from_bytes(b),
-            None => this.message,
-        };
-        drop((names, message));
-        if n.type_.is_empty() {
-            PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
-            return core::ptr::null_mut();
-        }
-        if !plugindata::known_type(n.type_.as_cstr()) {
-            dataset_not_found(n.type_.as_bytes());
-            return core::ptr::null_mut();
-        }
-        if !meta.is_null() && meta != Py_None() && PyDict_Check(meta) == 0 {
-            PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
-            return core::ptr::null_mut();
-        }
-        stage_meta(meta, &mut n.meta);
-        if n.time == 0 {
-            n.time = host().now();
-        }
-        let r = allow_threads(|| host().dispatch_notification(&n));
-        plugindata::dispatch_result(
-            r,
-            "a notification",
-            c"error dispatching notification, read the logs",
-        )
-    }
+    })
 }
 
 /// A fresh `collectd.Notification` for a notification callback (B-CB-06).

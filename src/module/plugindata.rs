@@ -3,6 +3,7 @@
 use crate::host::host;
 use crate::module::py::kwlist;
 use crate::module::py::{as_text, set_error, text_from_c, ArgStr, Line, Owned};
+use crate::module::trap;
 use crate::values::Name;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::offset_of;
@@ -58,9 +59,11 @@ unsafe fn name_at<'a>(o: *mut PyObject, off: usize) -> &'a mut Name {
 }
 
 pub unsafe extern "C" fn get_string(o: *mut PyObject, closure: *mut c_void) -> *mut PyObject {
-    // SAFETY: CPython calls getters with the GIL held on an instance of the
-    // type that owns the getset, whose closure is a Name offset.
-    unsafe { text_from_c(name_at(o, closure as usize).as_bytes()) }
+    trap::object(c"PluginData.get_string", || {
+        // SAFETY: CPython calls getters with the GIL held on an instance of the
+        // type that owns the getset, whose closure is a Name offset.
+        unsafe { text_from_c(name_at(o, closure as usize).as_bytes()) }
+    })
 }
 
 /// Converts a setter value like `cpy_unicode_or_bytes_to_string` (B-PD-04).
@@ -84,16 +87,18 @@ pub unsafe extern "C" fn set_string(
     value: *mut PyObject,
     closure: *mut c_void,
 ) -> c_int {
-    // SAFETY: as in get_string.
-    unsafe {
-        match setter_text(value) {
-            Ok(t) => {
-                name_at(o, closure as usize).set(t);
-                0
+    trap::status(c"PluginData.set_string", || {
+        // SAFETY: as in get_string.
+        unsafe {
+            match setter_text(value) {
+                Ok(t) => {
+                    name_at(o, closure as usize).set(t);
+                    0
+                }
+                Err(()) => -1,
             }
-            Err(()) => -1,
         }
-    }
+    })
 }
 
 pub unsafe extern "C" fn set_type(
@@ -101,23 +106,25 @@ pub unsafe extern "C" fn set_type(
     value: *mut PyObject,
     _closure: *mut c_void,
 ) -> c_int {
-    // SAFETY: as in get_string.
-    unsafe {
-        let Ok(t) = setter_text(value) else {
-            return -1;
-        };
-        // The whole (NUL-cut) string must name a data set (B-PD-05).
-        let mut buf: heapless::Vec<u8, 1024> = heapless::Vec::new();
-        let known = buf.extend_from_slice(t).is_ok()
-            && buf.push(0).is_ok()
-            && CStr::from_bytes_until_nul(&buf).is_ok_and(known_type);
-        if !known {
-            dataset_not_found(t);
-            return -1;
+    trap::status(c"PluginData.set_type", || {
+        // SAFETY: as in get_string.
+        unsafe {
+            let Ok(t) = setter_text(value) else {
+                return -1;
+            };
+            // The whole (NUL-cut) string must name a data set (B-PD-05).
+            let mut buf: heapless::Vec<u8, 1024> = heapless::Vec::new();
+            let known = buf.extend_from_slice(t).is_ok()
+                && buf.push(0).is_ok()
+                && CStr::from_bytes_until_nul(&buf).is_ok_and(known_type);
+            if !known {
+                dataset_not_found(t);
+                return -1;
+            }
+            fields(o).type_.set(t);
+            0
         }
-        fields(o).type_.set(t);
-        0
-    }
+    })
 }
 
 /// The five name getsets shared by Values and Notification.
@@ -303,14 +310,16 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    // SAFETY: CPython slot with the GIL held.
-    unsafe {
-        let o = alloc(t);
-        if !o.is_null() {
-            reset(o);
+    trap::object(c"PluginData.tp_new", || {
+        // SAFETY: CPython slot with the GIL held.
+        unsafe {
+            let o = alloc(t);
+            if !o.is_null() {
+                reset(o);
+            }
+            o
         }
-        o
-    }
+    })
 }
 
 /// B-PD-02: `PluginData(type, plugin_instance, type_instance, plugin, host, time)`.
@@ -319,68 +328,74 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    let mut n = NameArgs::new();
-    let mut time = 0f64;
-    let mut kw = kwlist([
-        c"type",
-        c"plugin_instance",
-        c"type_instance",
-        c"plugin",
-        c"host",
-        c"time",
-        c"",
-    ]);
-    let enc = core::ptr::null::<c_char>();
-    // SAFETY: CPython slot with the GIL held; the format matches the outputs.
-    unsafe {
-        if PyArg_ParseTupleAndKeywords(
-            args,
-            kwds,
-            c"|etetetetetd".as_ptr(),
-            kw.as_mut_ptr(),
-            enc,
-            &mut n.type_.0,
-            enc,
-            &mut n.plugin_instance.0,
-            enc,
-            &mut n.type_instance.0,
-            enc,
-            &mut n.plugin.0,
-            enc,
-            &mut n.host.0,
-            &mut time,
-        ) == 0
-        {
-            return -1;
+    trap::status(c"PluginData.tp_init", || {
+        let mut n = NameArgs::new();
+        let mut time = 0f64;
+        let mut kw = kwlist([
+            c"type",
+            c"plugin_instance",
+            c"type_instance",
+            c"plugin",
+            c"host",
+            c"time",
+            c"",
+        ]);
+        let enc = core::ptr::null::<c_char>();
+        // SAFETY: CPython slot with the GIL held; the format matches the outputs.
+        unsafe {
+            if PyArg_ParseTupleAndKeywords(
+                args,
+                kwds,
+                c"|etetetetetd".as_ptr(),
+                kw.as_mut_ptr(),
+                enc,
+                &mut n.type_.0,
+                enc,
+                &mut n.plugin_instance.0,
+                enc,
+                &mut n.type_instance.0,
+                enc,
+                &mut n.plugin.0,
+                enc,
+                &mut n.host.0,
+                &mut time,
+            ) == 0
+            {
+                return -1;
+            }
+            if !n.type_known() {
+                return -1;
+            }
+            store_names(o, &n);
+            fields(o).time = time;
         }
-        if !n.type_known() {
-            return -1;
-        }
-        store_names(o, &n);
-        fields(o).time = time;
-    }
-    0
+        0
+    })
 }
 
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    // SAFETY: CPython slot with the GIL held; `o` is a PluginData instance.
-    unsafe {
-        let mut r = Repr::common(o);
-        r.lit(c")");
-        r.finish()
-    }
+    trap::object(c"PluginData.tp_repr", || {
+        // SAFETY: CPython slot with the GIL held; `o` is a PluginData instance.
+        unsafe {
+            let mut r = Repr::common(o);
+            r.lit(c")");
+            r.finish()
+        }
+    })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    // SAFETY: called once at refcount zero with the GIL held; heap-type
-    // instances own a reference to their type.
-    unsafe {
-        let t = Py_TYPE(o);
-        if let Some(free) = (*t).tp_free {
-            free(o.cast());
+    trap::unit(c"PluginData.tp_dealloc", || {
+        // SAFETY: called once at refcount zero with the GIL held; heap-type
+        // instances own a reference to their type.
+        unsafe {
+            let t = Py_TYPE(o);
+            if let Some(free) = (*t).tp_free {
+                free(o.cast());
+            }
+            Py_DECREF(t.cast());
         }
-        Py_DECREF(t.cast());
-    }
+    })
 }
 
 /// Allocates an instance of `t` (tp_new's common part).

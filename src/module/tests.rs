@@ -183,4 +183,25 @@ collectd.register_read(rd, 10, 7.5)
     assert_eq!(seen[2].what, "r/gauge/");
     assert_eq!(seen[2].values, vec![Value::Gauge(7.5)]);
     assert!(fake.logs.lock().unwrap().is_empty());
+    drop(seen);
+
+    // A panic in an entry point unwinds to its trampoline (on every target: the
+    // unit tests run under qemu too) and becomes a SystemError, logged.
+    let r = crate::module::trap::object(c"test.entry", || panic!("on purpose"));
+    assert!(r.is_null());
+    // SAFETY: the test thread holds the GIL; PyErr_Occurred borrows.
+    unsafe {
+        let e = PyErr_Occurred();
+        assert!(!e.is_null() && PyErr_GivenExceptionMatches(e, PyExc_SystemError) != 0);
+        PyErr_Clear();
+    }
+    let logs = fake.logs.lock().unwrap();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(logs[0].0, crate::host::LOG_ERR);
+    assert!(
+        logs[0]
+            .1
+            .contains("python: panic in test.entry: on purpose"),
+        "{logs:?}"
+    );
 }

@@ -8,6 +8,7 @@ use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, Plugi
 use crate::module::py::kwlist;
 use crate::module::py::{allow_threads, as_text, set_error, ArgStr, Line, Owned};
 use crate::module::signed;
+use crate::module::trap;
 use crate::values::{double_to_cdtime, DsType, Name, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, CStr};
 use core::fmt::Write as _;
@@ -43,19 +44,21 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    // SAFETY: CPython calls tp_new with the GIL held and a subtype of Values.
-    unsafe {
-        let o = plugindata::alloc(t);
-        if o.is_null() {
-            return o;
+    trap::object(c"Values.tp_new", || {
+        // SAFETY: CPython calls tp_new with the GIL held and a subtype of Values.
+        unsafe {
+            let o = plugindata::alloc(t);
+            if o.is_null() {
+                return o;
+            }
+            plugindata::reset(o);
+            let v = &mut *o.cast::<Values>();
+            v.values = PyList_New(0);
+            v.meta = PyDict_New();
+            v.interval = 0.0;
+            o
         }
-        plugindata::reset(o);
-        let v = &mut *o.cast::<Values>();
-        v.values = PyList_New(0);
-        v.meta = PyDict_New();
-        v.interval = 0.0;
-        o
-    }
+    })
 }
 
 pub unsafe extern "C" fn tp_init(
@@ -63,82 +66,88 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    let mut n = NameArgs::new();
-    let mut values: *mut PyObject = core::ptr::null_mut();
-    let mut meta: *mut PyObject = core::ptr::null_mut();
-    let (mut time, mut interval) = (0f64, 0f64);
-    let mut kwl = kwlist(KW);
-    let enc = core::ptr::null::<c_char>();
-    // SAFETY: GIL held (CPython slot); the format matches the output pointers.
-    unsafe {
-        if PyArg_ParseTupleAndKeywords(
-            args,
-            kwds,
-            c"|etOetetetetddO".as_ptr(),
-            kwl.as_mut_ptr(),
-            enc,
-            &mut n.type_.0,
-            &mut values,
-            enc,
-            &mut n.plugin_instance.0,
-            enc,
-            &mut n.type_instance.0,
-            enc,
-            &mut n.plugin.0,
-            enc,
-            &mut n.host.0,
-            &mut time,
-            &mut interval,
-            &mut meta,
-        ) == 0
-        {
-            return -1;
+    trap::status(c"Values.tp_init", || {
+        let mut n = NameArgs::new();
+        let mut values: *mut PyObject = core::ptr::null_mut();
+        let mut meta: *mut PyObject = core::ptr::null_mut();
+        let (mut time, mut interval) = (0f64, 0f64);
+        let mut kwl = kwlist(KW);
+        let enc = core::ptr::null::<c_char>();
+        // SAFETY: GIL held (CPython slot); the format matches the output pointers.
+        unsafe {
+            if PyArg_ParseTupleAndKeywords(
+                args,
+                kwds,
+                c"|etOetetetetddO".as_ptr(),
+                kwl.as_mut_ptr(),
+                enc,
+                &mut n.type_.0,
+                &mut values,
+                enc,
+                &mut n.plugin_instance.0,
+                enc,
+                &mut n.type_instance.0,
+                enc,
+                &mut n.plugin.0,
+                enc,
+                &mut n.host.0,
+                &mut time,
+                &mut interval,
+                &mut meta,
+            ) == 0
+            {
+                return -1;
+            }
+            if !n.type_known() {
+                return -1;
+            }
+            plugindata::store_names(o, &n);
+            let v = &mut *o.cast::<Values>();
+            v.data.time = time;
+            let values = if values.is_null() {
+                PyList_New(0)
+            } else {
+                Owned::borrowed(values).into_raw()
+            };
+            let meta = if meta.is_null() {
+                PyDict_New()
+            } else {
+                Owned::borrowed(meta).into_raw()
+            };
+            let old = core::mem::replace(&mut v.values, values);
+            Py_XDECREF(old);
+            let old = core::mem::replace(&mut v.meta, meta);
+            Py_XDECREF(old);
+            v.interval = interval;
+            0
         }
-        if !n.type_known() {
-            return -1;
-        }
-        plugindata::store_names(o, &n);
-        let v = &mut *o.cast::<Values>();
-        v.data.time = time;
-        let values = if values.is_null() {
-            PyList_New(0)
-        } else {
-            Owned::borrowed(values).into_raw()
-        };
-        let meta = if meta.is_null() {
-            PyDict_New()
-        } else {
-            Owned::borrowed(meta).into_raw()
-        };
-        let old = core::mem::replace(&mut v.values, values);
-        Py_XDECREF(old);
-        let old = core::mem::replace(&mut v.meta, meta);
-        Py_XDECREF(old);
-        v.interval = interval;
-        0
-    }
+    })
 }
 
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    // SAFETY: GIL held (CPython slot); `o` is a Values instance.
-    unsafe {
-        let v = &*o.cast::<Values>();
-        let mut r = Repr::common(o);
-        if v.interval != 0.0 {
-            r.lit(c",interval=");
-            r.repr_of(Owned::new(PyFloat_FromDouble(v.interval)));
+    trap::object(c"Values.tp_repr", || {
+        // SAFETY: GIL held (CPython slot); `o` is a Values instance.
+        unsafe {
+            let v = &*o.cast::<Values>();
+            let mut r = Repr::common(o);
+            if v.interval != 0.0 {
+                r.lit(c",interval=");
+                r.repr_of(Owned::new(PyFloat_FromDouble(v.interval)));
+            }
+            if !v.values.is_null()
+                && (PyList_Check(v.values) == 0 || PySequence_Length(v.values) > 0)
+            {
+                r.lit(c",values=");
+                r.repr_of(Some(Owned::borrowed(v.values)));
+            }
+            if !v.meta.is_null() && (PyDict_Check(v.meta) == 0 || PyDict_Size(v.meta) > 0) {
+                r.lit(c",meta=");
+                r.repr_of(Some(Owned::borrowed(v.meta)));
+            }
+            r.lit(c")");
+            r.finish()
         }
-        if !v.values.is_null() && (PyList_Check(v.values) == 0 || PySequence_Length(v.values) > 0) {
-            r.lit(c",values=");
-            r.repr_of(Some(Owned::borrowed(v.values)));
-        }
-        if !v.meta.is_null() && (PyDict_Check(v.meta) == 0 || PyDict_Size(v.meta) > 0) {
-            r.lit(c",meta=");
-            r.repr_of(Some(Owned::borrowed(v.meta)));
-        }
-        r.lit(c")");
-        r.finish()
-    }
+    })
 }
 
 pub unsafe extern "C" fn tp_traverse(
@@ -146,25 +155,31 @@ pub unsafe extern "C" fn tp_traverse(
     visit: visitproc,
     arg: *mut core::ffi::c_void,
 ) -> c_int {
-    // SAFETY: GC calls this with a valid Values instance.
-    unsafe {
-        let v = &*o.cast::<Values>();
-        plugindata::visit_each(o, &[v.values, v.meta], visit, arg)
-    }
+    trap::gc(c"Values.tp_traverse", || {
+        // SAFETY: GC calls this with a valid Values instance.
+        unsafe {
+            let v = &*o.cast::<Values>();
+            plugindata::visit_each(o, &[v.values, v.meta], visit, arg)
+        }
+    })
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    // SAFETY: GIL held; the fields hold owned references.
-    unsafe {
-        let v = &mut *o.cast::<Values>();
-        plugindata::clear_each(&mut [&mut v.values, &mut v.meta]);
-    }
-    0
+    trap::gc(c"Values.tp_clear", || {
+        // SAFETY: GIL held; the fields hold owned references.
+        unsafe {
+            let v = &mut *o.cast::<Values>();
+            plugindata::clear_each(&mut [&mut v.values, &mut v.meta]);
+        }
+        0
+    })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    // SAFETY: called once by CPython at refcount zero with the GIL held.
-    unsafe { plugindata::gc_dealloc(o, tp_clear) }
+    trap::unit(c"Values.tp_dealloc", || {
+        // SAFETY: called once by CPython at refcount zero with the GIL held.
+        unsafe { plugindata::gc_dealloc(o, tp_clear) }
+    })
 }
 
 /// Converts one element per its data-source type (B-VAL-11); Python error on failure.
@@ -441,8 +456,10 @@ pub unsafe extern "C" fn dispatch(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> *mut PyObject {
-    // SAFETY: CPython method call with the GIL held.
-    unsafe { send(o, args, kwds, Op::Dispatch) }
+    trap::object(c"Values.dispatch", || {
+        // SAFETY: CPython method call with the GIL held.
+        unsafe { send(o, args, kwds, Op::Dispatch) }
+    })
 }
 
 pub unsafe extern "C" fn write(
@@ -450,8 +467,10 @@ pub unsafe extern "C" fn write(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> *mut PyObject {
-    // SAFETY: CPython method call with the GIL held.
-    unsafe { send(o, args, kwds, Op::Write) }
+    trap::object(c"Values.write", || {
+        // SAFETY: CPython method call with the GIL held.
+        unsafe { send(o, args, kwds, Op::Write) }
+    })
 }
 
 /// A fresh `collectd.Values` for a write callback (B-CB-05).
