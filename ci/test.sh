@@ -24,6 +24,7 @@ fi
 if cargo clippy --version >/dev/null 2>&1; then
     step "cargo clippy -D warnings" cargo clippy --all-targets -- -D warnings
 fi
+step "layers: no import cycle in src/ (ci/layers.py)" python3 ci/layers.py
 step "cargo build" cargo build
 step "cargo check with pre-generated bindings (no libclang path)" \
     env COLLECTD_PYTHON_PREGENERATED=1 cargo check --target-dir target/pregenerated

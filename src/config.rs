@@ -1,35 +1,56 @@
 //! The `<Plugin python>` block: the plugin's own keys (ModulePath, Import,
 //! LogTraces, Encoding, Interactive) and `<Module>` blocks routed to Python
 //! config callbacks (B-CFG), plus the init phase that follows the config.
-use crate::daemon::ConfigItem;
-use crate::host::{LOG_ERR, LOG_WARNING};
+use crate::host::{ConfigNode, LOG_ERR, LOG_WARNING};
 use crate::interpreter;
-use crate::module::errors::log_exception;
-use crate::module::py::{log_released, text_from_c, Line, Owned};
 use crate::module::{config as pyconfig, registry};
+use crate::python::errors::log_exception;
+use crate::python::{log_released, text_from_c, Line, Owned};
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use pyo3_ffi::*;
 
 /// `sys.path` as captured at start-up (B-CFG-07: later rebinding is not seen).
 static SYS_PATH: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
-/// `traceback.format_exception` while LogTraces is on (B-CFG-06).
-static FORMAT_EXCEPTION: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
 static INTERACTIVE: AtomicBool = AtomicBool::new(false);
 
-pub(crate) fn set_sys_path(p: Owned) {
-    SYS_PATH.store(p.into_raw(), Ordering::Release);
-}
-
-/// The stored `format_exception`, borrowed (GIL held by the caller).
-pub(crate) fn format_exception() -> *mut PyObject {
-    FORMAT_EXCEPTION.load(Ordering::Acquire)
-}
-
 /// Forgets the references held here (they die with the interpreter).
-pub(crate) fn forget_globals() {
+fn forget_globals() {
     SYS_PATH.store(core::ptr::null_mut(), Ordering::Release);
-    FORMAT_EXCEPTION.store(core::ptr::null_mut(), Ordering::Release);
+}
+
+/// Starts Python with the `collectd` module (first `<Plugin python>` block) and
+/// captures `sys.path` for ModulePath.
+fn start() -> Result<(), ()> {
+    crate::module::start_python()?;
+    interpreter::on_finalize(forget_globals);
+    // SAFETY: start_python returned with this thread holding the GIL.
+    unsafe {
+        let path = PySys_GetObject(c"path".as_ptr());
+        if path.is_null() {
+            log_exception(b"python initialization");
+            return Err(());
+        }
+        Py_INCREF(path);
+        SYS_PATH.store(path, Ordering::Release);
+    }
+    Ok(())
+}
+
+/// The item's one string value through collectd's parser (None: it logged why).
+fn string_of<R>(item: &dyn ConfigNode, f: impl FnOnce(&CStr) -> R) -> Option<R> {
+    let mut f = Some(f);
+    let mut out = None;
+    let ok = item.get_string(&mut |s| {
+        if let Some(f) = f.take() {
+            out = Some(f(s));
+        }
+    });
+    if ok {
+        out
+    } else {
+        None
+    }
 }
 
 fn eq_ignore_case(a: &CStr, b: &str) -> bool {
@@ -37,15 +58,15 @@ fn eq_ignore_case(a: &CStr, b: &str) -> bool {
 }
 
 /// The complex-config callback: one call per `<Plugin python>` block.
-pub fn configure(ci: ConfigItem<'_>) -> i32 {
-    if !interpreter::is_alive() && interpreter::start().is_err() {
+pub fn configure(ci: &dyn ConfigNode) -> i32 {
+    if !interpreter::is_alive() && start().is_err() {
         return 1;
     }
     interpreter::with_gil(|| {
         let mut status = 0;
-        for item in ci.children() {
+        for i in 0..ci.child_count() {
             // SAFETY: GIL held inside with_gil.
-            if unsafe { config_item(item) }.is_err() {
+            if unsafe { config_item(ci.child(i)) }.is_err() {
                 status = 1;
             }
         }
@@ -56,7 +77,7 @@ pub fn configure(ci: ConfigItem<'_>) -> i32 {
 
 /// # Safety
 /// GIL held.
-unsafe fn config_item(item: ConfigItem<'_>) -> Result<(), ()> {
+unsafe fn config_item(item: &dyn ConfigNode) -> Result<(), ()> {
     let key = item.key();
     // SAFETY: GIL held per contract (all calls below).
     unsafe {
@@ -64,39 +85,20 @@ unsafe fn config_item(item: ConfigItem<'_>) -> Result<(), ()> {
             let b = item.get_boolean().ok_or(())?;
             INTERACTIVE.store(b, Ordering::Release);
         } else if eq_ignore_case(key, "Encoding") {
-            item.get_string(|_| ()).ok_or(())?;
+            string_of(item, |_| ()).ok_or(())?;
             let mut l = Line::new();
             l.push_str("python: \"Encoding\" was used in the config file but Python3 was used, which does not support changing encodings");
             log_released(LOG_ERR, &mut l);
             return Err(());
         } else if eq_ignore_case(key, "LogTraces") {
             let on = item.get_boolean().ok_or(())?;
-            if !on {
-                let old = FORMAT_EXCEPTION.swap(core::ptr::null_mut(), Ordering::AcqRel);
-                drop(Owned::new(old));
-                return Ok(());
-            }
-            if !FORMAT_EXCEPTION.load(Ordering::Acquire).is_null() {
-                return Ok(());
-            }
-            let Some(tb) = Owned::new(PyImport_ImportModule(c"traceback".as_ptr())) else {
-                log_exception(b"python initialization");
-                return Err(());
-            };
-            let Some(f) = Owned::new(PyObject_GetAttrString(
-                tb.as_ptr(),
-                c"format_exception".as_ptr(),
-            )) else {
-                log_exception(b"python initialization");
-                return Err(());
-            };
-            FORMAT_EXCEPTION.store(f.into_raw(), Ordering::Release);
+            crate::python::errors::set_log_traces(on)?;
         } else if eq_ignore_case(key, "ModulePath") {
-            item.get_string(|dir| module_path(dir)).ok_or(())??;
+            string_of(item, |dir| module_path(dir)).ok_or(())??;
         } else if eq_ignore_case(key, "Import") {
-            item.get_string(|name| import(name)).ok_or(())??;
+            string_of(item, |name| import(name)).ok_or(())??;
         } else if eq_ignore_case(key, "Module") {
-            return item.get_string(|name| module_block(item, name)).ok_or(())?;
+            return string_of(item, |name| module_block(item, name)).ok_or(())?;
         } else {
             let mut l = Line::new();
             l.push_str("python plugin: Unknown config key \"")
@@ -162,7 +164,7 @@ unsafe fn import(name: &CStr) -> Result<(), ()> {
 ///
 /// # Safety
 /// GIL held.
-unsafe fn module_block(item: ConfigItem<'_>, name: &CStr) -> Result<(), ()> {
+unsafe fn module_block(item: &dyn ConfigNode, name: &CStr) -> Result<(), ()> {
     // SAFETY: GIL held per contract.
     let Some((callable, data)) = (unsafe { registry::find_config(name.to_bytes()) }) else {
         let mut l = Line::new();

@@ -1,11 +1,14 @@
-//! The thin safe layer over collectd's C API (`ffi`): the `Host` implementation
-//! the Python module talks to, a view of collectd's config tree, and the
-//! `extern "C"` shims collectd calls. Every shim catches panics, logs them and
-//! returns an error status; none lets a panic cross into C.
+//! The thin safe layer over collectd's C API (`ffi`), at the bottom: the `Host`
+//! implementation the Python module talks to, collectd's config tree as
+//! `ConfigNode`s, and the shims through which collectd calls the module's
+//! callbacks, which it knows only as `host::Callback` trait objects. It calls up
+//! into nothing. Every shim catches panics (`host::guard`).
 use crate::ffi;
-use crate::host::{DataSource, DispatchError, Host, Kind, Received, ReceivedNotification};
+use crate::host::{
+    guard, Callback, ConfigNode, ConfigValue, DataSource, DispatchError, Host, Kind, Received,
+    ReceivedNotification, ThreadMain,
+};
 use crate::meta::{MetaPool, MetaValue};
-use crate::module::registry::{self, Callback};
 use crate::values::{DsTypes, Notification, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::ptr;
@@ -20,21 +23,6 @@ pub fn log(level: i32, msg: &CStr) {
     // SAFETY: "%s" with one valid NUL-terminated argument matches plugin_log's
     // printf contract; collectd copies the text before returning.
     unsafe { ffi::plugin_log(level, c"%s".as_ptr(), msg.as_ptr()) }
-}
-
-/// Runs a shim body, turning a panic into a logged error and `on_panic`.
-pub fn guard<R>(what: &str, on_panic: R, f: impl FnOnce() -> R) -> R {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(_) => {
-            let mut line = crate::module::py::Line::new();
-            line.push_str("python plugin: internal error (panic) in ")
-                .push_str(what)
-                .push_str("; the call was aborted.");
-            log(crate::host::LOG_ERR, line.as_cstr());
-            on_panic
-        }
-    }
 }
 
 /// collectd's current time (`cdtime()`).
@@ -164,10 +152,27 @@ fn with_c_list(
     }
 }
 
-fn user_data(cb: Box<Callback>) -> ffi::user_data_t {
+/// The user data collectd keeps for a callback: a thin pointer to the boxed
+/// trait object, freed by `free_callback`.
+fn user_data(cb: Box<dyn Callback>) -> ffi::user_data_t {
     ffi::user_data_t {
-        data: Box::into_raw(cb).cast(),
+        data: Box::into_raw(Box::new(cb)).cast(),
         free_func: Some(free_callback),
+    }
+}
+
+/// The callback behind a user data pointer collectd passes back.
+///
+/// # Safety
+/// `ud` is NULL or the user_data_t of a registration made by `register`, whose
+/// `data` stays valid until `free_callback` runs (collectd never calls a
+/// callback after freeing it).
+unsafe fn callback<'a>(ud: *mut ffi::user_data_t) -> Option<&'a dyn Callback> {
+    // SAFETY: per contract `data` is NULL or a live Box<Box<dyn Callback>>.
+    unsafe {
+        ud.as_ref()
+            .and_then(|u| u.data.cast::<Box<dyn Callback>>().as_ref())
+            .map(|b| &**b)
     }
 }
 
@@ -293,8 +298,8 @@ impl Host for Collectd {
         kind: Kind,
         id: &CStr,
         interval: u64,
-        cb: Box<Callback>,
-    ) -> Result<(), Box<Callback>> {
+        cb: Box<dyn Callback>,
+    ) -> Result<(), Box<dyn Callback>> {
         let ud = user_data(cb);
         let name = id.as_ptr();
         // SAFETY: collectd copies the name and the user_data_t struct; it owns
@@ -343,6 +348,15 @@ impl Host for Collectd {
             }
         };
         st == 0
+    }
+
+    fn spawn(&self, name: &CStr, f: ThreadMain, arg: *mut c_void) -> bool {
+        // SAFETY: pthread_t is a plain integer or pointer on every libc; all zero
+        // is a valid "no thread yet" value for the out-parameter.
+        let mut t: ffi::pthread_t = unsafe { core::mem::zeroed() };
+        // SAFETY: `t` is a valid out-pointer; `f` and `arg` follow pthread_create's
+        // contract (the callee owns `arg`); collectd copies the name.
+        unsafe { ffi::plugin_thread_create(&mut t, Some(f), arg, name.as_ptr()) == 0 }
     }
 }
 
@@ -508,109 +522,83 @@ impl ReceivedNotification for CNotification<'_> {
 
 // ---- collectd's config tree ------------------------------------------------
 
-/// One value of a config item.
-pub enum ConfigValue<'a> {
-    String(&'a CStr),
-    Number(f64),
-    Boolean(bool),
+/// An `oconfig_item_t` as a `ConfigNode` (same layout, so a child reference can
+/// be handed out in place).
+#[repr(transparent)]
+pub struct ConfigItem(ffi::oconfig_item_t);
+
+impl ConfigItem {
+    /// # Safety
+    /// `ci` is NULL or a config tree collectd keeps valid for `'a`.
+    pub unsafe fn from_ptr<'a>(ci: *const ffi::oconfig_item_t) -> Option<&'a ConfigItem> {
+        // SAFETY: ConfigItem is a transparent wrapper of oconfig_item_t; validity
+        // per contract.
+        unsafe { ci.cast::<ConfigItem>().as_ref() }
+    }
 }
 
-/// A borrowed `oconfig_item_t`.
-#[derive(Clone, Copy)]
-pub struct ConfigItem<'a>(&'a ffi::oconfig_item_t);
-
-impl<'a> ConfigItem<'a> {
-    pub fn key(&self) -> &'a CStr {
+impl ConfigNode for ConfigItem {
+    fn key(&self) -> &CStr {
         if self.0.key.is_null() {
             return c"";
         }
         // SAFETY: liboconfig keys are NUL-terminated strings owned by the tree.
         unsafe { CStr::from_ptr(self.0.key) }
     }
-    pub fn values(&self) -> impl Iterator<Item = ConfigValue<'a>> + 'a {
-        let item = self.0;
-        (0..item.values_num.max(0) as usize).map(move |i| {
-            // SAFETY: `values` has `values_num` entries; the union member read is
-            // the one named by `type_`.
-            unsafe {
-                let v = &*item.values.add(i);
-                match v.type_ as u32 {
-                    ffi::OCONFIG_TYPE_STRING => ConfigValue::String(CStr::from_ptr(v.value.string)),
-                    ffi::OCONFIG_TYPE_NUMBER => ConfigValue::Number(v.value.number),
-                    _ => ConfigValue::Boolean(v.value.boolean != 0),
-                }
+    fn value_count(&self) -> usize {
+        self.0.values_num.max(0) as usize
+    }
+    fn value(&self, i: usize) -> ConfigValue<'_> {
+        if i >= self.value_count() {
+            return ConfigValue::Boolean(false);
+        }
+        // SAFETY: `values` has `values_num` entries (i checked above); the union
+        // member read is the one named by `type_`.
+        unsafe {
+            let v = &*self.0.values.add(i);
+            match v.type_ as u32 {
+                ffi::OCONFIG_TYPE_STRING => ConfigValue::String(CStr::from_ptr(v.value.string)),
+                ffi::OCONFIG_TYPE_NUMBER => ConfigValue::Number(v.value.number),
+                _ => ConfigValue::Boolean(v.value.boolean != 0),
             }
-        })
+        }
     }
-    pub fn children(&self) -> impl Iterator<Item = ConfigItem<'a>> + 'a {
-        let item = self.0;
-        (0..item.children_num.max(0) as usize).map(move |i| {
-            // SAFETY: `children` has `children_num` entries owned by the tree.
-            ConfigItem(unsafe { &*item.children.add(i) })
-        })
+    fn child_count(&self) -> usize {
+        self.0.children_num.max(0) as usize
     }
-    /// `cf_util_get_boolean`: collectd's own parsing and error messages.
-    pub fn get_boolean(&self) -> Option<bool> {
+    fn child(&self, i: usize) -> &dyn ConfigNode {
+        assert!(i < self.child_count(), "config child {i} out of range");
+        // SAFETY: `children` has `children_num` entries owned by the tree, which
+        // lives as long as `self`; ConfigItem is transparent over the C struct.
+        unsafe { &*self.0.children.add(i).cast::<ConfigItem>() }
+    }
+    fn get_boolean(&self) -> Option<bool> {
         let mut b = false;
         // SAFETY: the item is valid; cf_util_get_boolean only reads it.
-        let st = unsafe { ffi::cf_util_get_boolean(self.0 as *const _ as *mut _, &mut b) };
+        let st = unsafe { ffi::cf_util_get_boolean(&self.0 as *const _ as *mut _, &mut b) };
         (st == 0).then_some(b)
     }
-    /// `cf_util_get_string`, copied into `out` (None on error; logged by collectd).
-    pub fn get_string<R>(&self, f: impl FnOnce(&CStr) -> R) -> Option<R> {
+    fn get_string(&self, f: &mut dyn FnMut(&CStr)) -> bool {
         let mut s: *mut c_char = ptr::null_mut();
         // SAFETY: on success cf_util_get_string stores a malloc'ed copy we free.
         unsafe {
-            if ffi::cf_util_get_string(self.0 as *const _ as *mut _, &mut s) != 0 || s.is_null() {
-                return None;
+            if ffi::cf_util_get_string(&self.0 as *const _ as *mut _, &mut s) != 0 || s.is_null() {
+                return false;
             }
-            let r = f(CStr::from_ptr(s));
+            f(CStr::from_ptr(s));
             libc::free(s.cast());
-            Some(r)
         }
+        true
     }
 }
 
 // ---- shims collectd calls ------------------------------------------------
 
-extern "C" fn config_shim(ci: *mut ffi::oconfig_item_t) -> c_int {
-    guard("config", 1, || {
-        // SAFETY: collectd passes a valid tree for the duration of the call.
-        match unsafe { ci.as_ref() } {
-            Some(ci) => crate::config::configure(ConfigItem(ci)),
-            None => 1,
-        }
-    })
-}
-
-extern "C" fn init_shim() -> c_int {
-    guard("init", 0, || {
-        if crate::interpreter::never_started() {
-            log(
-                crate::host::LOG_WARNING,
-                c"python: Plugin loaded but not configured.",
-            );
-            // SAFETY: plain call with a static C string.
-            unsafe { ffi::plugin_unregister_shutdown(c"python".as_ptr()) };
-            return 0;
-        }
-        crate::config::init_phase()
-    })
-}
-
-extern "C" fn shutdown_shim() -> c_int {
-    guard("shutdown", 0, || {
-        registry::shutdown();
-        0
-    })
-}
-
 extern "C" fn read_shim(ud: *mut ffi::user_data_t) -> c_int {
     guard("read callback", 1, || {
-        // SAFETY: collectd passes back the user_data_t we registered; `data` is a
-        // live Box<Callback> until free_callback runs.
-        match unsafe { ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()) } {
-            Some(cb) => registry::call_read(cb),
+        // SAFETY: collectd passes back the user_data_t we registered.
+        match unsafe { callback(ud) } {
+            Some(cb) => cb.read(),
             None => 1,
         }
     })
@@ -624,14 +612,10 @@ extern "C" fn write_shim(
     guard("write callback", 0, || {
         // SAFETY: as in read_shim; ds and vl are valid for the call.
         unsafe {
-            let (Some(cb), Some(ds), Some(vl)) = (
-                ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()),
-                ds.as_ref(),
-                vl.as_ref(),
-            ) else {
+            let (Some(cb), Some(ds), Some(vl)) = (callback(ud), ds.as_ref(), vl.as_ref()) else {
                 return 0;
             };
-            registry::call_write(cb, &CReceived { ds, vl })
+            cb.write(&CReceived { ds, vl })
         }
     })
 }
@@ -641,11 +625,8 @@ extern "C" fn log_shim(severity: c_int, msg: *const c_char, ud: *mut ffi::user_d
     let _ = std::panic::catch_unwind(|| {
         // SAFETY: as in read_shim; `msg` is a NUL-terminated message.
         unsafe {
-            if let (Some(cb), false) = (
-                ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()),
-                msg.is_null(),
-            ) {
-                registry::call_log(cb, severity, CStr::from_ptr(msg));
+            if let (Some(cb), false) = (callback(ud), msg.is_null()) {
+                cb.log(severity, CStr::from_ptr(msg));
             }
         }
     });
@@ -655,14 +636,11 @@ extern "C" fn notification_shim(n: *const ffi::notification_t, ud: *mut ffi::use
     guard("notification callback", 0, || {
         // SAFETY: as in read_shim; `n` is valid for the call.
         unsafe {
-            if let (Some(cb), Some(n)) = (
-                ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()),
-                n.as_ref(),
-            ) {
-                registry::call_notification(cb, &CNotification(n));
+            match (callback(ud), n.as_ref()) {
+                (Some(cb), Some(n)) => cb.notification(&CNotification(n)),
+                _ => 0,
             }
         }
-        0
     })
 }
 
@@ -670,13 +648,13 @@ extern "C" fn flush_shim(timeout: u64, id: *const c_char, ud: *mut ffi::user_dat
     guard("flush callback", 0, || {
         // SAFETY: as in read_shim; `id` is NULL or a C string valid for the call.
         unsafe {
-            if let Some(cb) = ud.as_ref().and_then(|u| u.data.cast::<Callback>().as_ref()) {
-                let id = (!id.is_null()).then(|| CStr::from_ptr(id));
-                // B-CB-12: the C handler's `int` parameter sees the low 32 bits.
-                registry::call_flush(cb, timeout as u32 as i32, id);
-            }
+            let Some(cb) = callback(ud) else {
+                return 0;
+            };
+            let id = (!id.is_null()).then(|| CStr::from_ptr(id));
+            // B-CB-12: the C handler's `int` parameter sees the low 32 bits.
+            cb.flush(timeout as u32 as i32, id)
         }
-        0
     })
 }
 
@@ -685,30 +663,32 @@ unsafe extern "C" fn free_callback(p: *mut c_void) {
         if !p.is_null() {
             // SAFETY: `p` came from Box::into_raw in user_data() and collectd
             // frees each user data exactly once.
-            drop(unsafe { Box::from_raw(p.cast::<Callback>()) });
+            drop(unsafe { Box::from_raw(p.cast::<Box<dyn Callback>>()) });
         }
     })
 }
 
-/// `plugin_thread_create`: a thread with the caller's plugin context.
-pub fn thread_create(
-    f: unsafe extern "C" fn(*mut c_void) -> *mut c_void,
-    arg: *mut c_void,
-    name: &CStr,
-) -> bool {
-    let mut t: ffi::pthread_t = 0;
-    // SAFETY: `t` is a valid out-pointer; `f` and `arg` follow pthread_create's
-    // contract (the callee owns `arg`); collectd copies the name.
-    unsafe { ffi::plugin_thread_create(&mut t, Some(f), arg, name.as_ptr()) == 0 }
+/// The plugin's own entry points (B-LIFE-01), registered under the name "python".
+pub struct PluginEntries {
+    pub config: unsafe extern "C" fn(*mut ffi::oconfig_item_t) -> c_int,
+    pub init: unsafe extern "C" fn() -> c_int,
+    pub shutdown: unsafe extern "C" fn() -> c_int,
 }
 
-/// B-LIFE-01: register config, init and shutdown under the name "python".
-pub fn module_register() {
+/// Installs collectd as the module's host and registers the plugin's config,
+/// init and shutdown functions.
+pub fn register_plugin(e: PluginEntries) {
     crate::host::install(&COLLECTD);
     // SAFETY: static names and valid function pointers; collectd copies the names.
     unsafe {
-        ffi::plugin_register_complex_config(c"python".as_ptr(), Some(config_shim));
-        ffi::plugin_register_init(c"python".as_ptr(), Some(init_shim));
-        ffi::plugin_register_shutdown(c"python".as_ptr(), Some(shutdown_shim));
+        ffi::plugin_register_complex_config(c"python".as_ptr(), Some(e.config));
+        ffi::plugin_register_init(c"python".as_ptr(), Some(e.init));
+        ffi::plugin_register_shutdown(c"python".as_ptr(), Some(e.shutdown));
     }
+}
+
+/// B-LIFE-03: the plugin's shutdown function, unregistered when Python never ran.
+pub fn unregister_plugin_shutdown() {
+    // SAFETY: plain call with a static C string.
+    unsafe { ffi::plugin_unregister_shutdown(c"python".as_ptr()) };
 }

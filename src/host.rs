@@ -1,10 +1,12 @@
-//! The small interface between the `collectd` Python module and whatever hosts
-//! it: collectd itself (`daemon::Collectd`) or a test double. The module never
-//! touches the collectd C API directly.
+//! The port between the `collectd` Python module and whatever hosts it:
+//! collectd itself (`daemon::Collectd`) or a test double, in both directions.
+//! What the module asks of collectd is [`Host`]; what collectd hands to the
+//! module is a [`Callback`] to call and [`ConfigNode`]s to read. No Python type
+//! appears here, and the module never touches the collectd C API directly.
 use crate::meta::MetaValue;
-use crate::module::registry::Callback;
 use crate::values::{DsTypes, Notification, Value, ValueList};
-use core::ffi::CStr;
+use core::ffi::{c_void, CStr};
+use core::fmt::Write as _;
 use std::sync::OnceLock;
 
 pub const LOG_ERR: i32 = 3;
@@ -69,6 +71,43 @@ pub trait ReceivedNotification {
     fn for_each_meta(&self, f: &mut dyn FnMut(&CStr, MetaValue<'_>));
 }
 
+/// A callback the module registered with collectd, called from collectd's
+/// threads (read, write, log, notification and flush callbacks run concurrently).
+/// Dropped when collectd releases it (unregistered, or at shutdown).
+pub trait Callback: Send + Sync {
+    fn read(&self) -> i32;
+    fn write(&self, vl: &dyn Received) -> i32;
+    fn log(&self, severity: i32, msg: &CStr);
+    fn notification(&self, n: &dyn ReceivedNotification) -> i32;
+    /// `timeout` as the C plugin's `int` parameter sees it (B-CB-12).
+    fn flush(&self, timeout: i32, identifier: Option<&CStr>) -> i32;
+}
+
+/// One value of a config item.
+pub enum ConfigValue<'a> {
+    String(&'a CStr),
+    Number(f64),
+    Boolean(bool),
+}
+
+/// A node of collectd's config tree (`oconfig_item_t`), valid for the call that
+/// hands it over.
+pub trait ConfigNode {
+    fn key(&self) -> &CStr;
+    fn value_count(&self) -> usize;
+    fn value(&self, i: usize) -> ConfigValue<'_>;
+    fn child_count(&self) -> usize;
+    fn child(&self, i: usize) -> &dyn ConfigNode;
+    /// collectd's own boolean parsing (`cf_util_get_boolean`), which logs errors.
+    fn get_boolean(&self) -> Option<bool>;
+    /// collectd's own string parsing (`cf_util_get_string`), which logs errors;
+    /// false when it failed.
+    fn get_string(&self, f: &mut dyn FnMut(&CStr)) -> bool;
+}
+
+/// A thread's start routine, as `pthread_create` takes it.
+pub type ThreadMain = unsafe extern "C" fn(*mut c_void) -> *mut c_void;
+
 /// One data source of a data set (`get_dataset`).
 pub struct DataSource<'a> {
     pub name: &'a CStr,
@@ -94,16 +133,39 @@ pub trait Host: Sync {
     fn now(&self) -> u64;
     /// `plugin_flush(plugin, timeout, identifier)`.
     fn flush(&self, plugin: Option<&CStr>, timeout: u64, identifier: Option<&CStr>);
-    /// Hands `cb` to collectd. On failure the callback is returned, not leaked.
+    /// Hands `cb` to collectd, which owns it from then on (and drops it when it
+    /// releases the registration, a rejected one too). On failure before that
+    /// the callback is returned, not leaked.
     fn register(
         &self,
         kind: Kind,
         id: &CStr,
         interval: u64,
-        cb: Box<Callback>,
-    ) -> Result<(), Box<Callback>>;
+        cb: Box<dyn Callback>,
+    ) -> Result<(), Box<dyn Callback>>;
     /// `plugin_unregister_<kind>`; true on success.
     fn unregister(&self, kind: Kind, id: &CStr) -> bool;
+    /// `plugin_thread_create`: a thread running `f(arg)` (which owns `arg`).
+    fn spawn(&self, name: &CStr, f: ThreadMain, arg: *mut c_void) -> bool;
+}
+
+/// Runs the body of an entry point from C, turning a panic into a logged error
+/// and `on_panic`: no panic crosses into collectd.
+pub fn guard<R>(what: &str, on_panic: R, f: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(_) => {
+            let mut line: heapless::String<256> = heapless::String::new();
+            let _ = write!(
+                line,
+                "python plugin: internal error (panic) in {what}; the call was aborted.\0"
+            );
+            let msg = CStr::from_bytes_until_nul(line.as_bytes())
+                .unwrap_or(c"python plugin: internal error (panic)");
+            host().log(LOG_ERR, msg);
+            on_panic
+        }
+    }
 }
 
 static HOST: OnceLock<&'static dyn Host> = OnceLock::new();
@@ -145,10 +207,19 @@ impl Host for NoHost {
     fn now(&self) -> u64 {
         0
     }
-    fn register(&self, _: Kind, _: &CStr, _: u64, cb: Box<Callback>) -> Result<(), Box<Callback>> {
+    fn register(
+        &self,
+        _: Kind,
+        _: &CStr,
+        _: u64,
+        cb: Box<dyn Callback>,
+    ) -> Result<(), Box<dyn Callback>> {
         Err(cb)
     }
     fn unregister(&self, _: Kind, _: &CStr) -> bool {
+        false
+    }
+    fn spawn(&self, _: &CStr, _: ThreadMain, _: *mut c_void) -> bool {
         false
     }
 }

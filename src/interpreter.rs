@@ -9,8 +9,7 @@
 //! instead of a thread-state allocation. The state is deleted when the thread
 //! exits (unixsock and exec run a thread per request: without that, each one
 //! would leave a thread state behind).
-use crate::module;
-use crate::module::py::Owned;
+use crate::python::Owned;
 use core::cell::Cell;
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
@@ -86,13 +85,15 @@ pub fn is_alive() -> bool {
     ALIVE.load(Ordering::Acquire)
 }
 
-/// Starts the interpreter (B-INIT-01..07). Called with no GIL, from the main
-/// thread, on the first `<Plugin python>` block. On success this thread holds
-/// the GIL until [`release_after_config`] (B-INIT-08).
-pub fn start() -> Result<(), ()> {
-    // SAFETY: Python is not initialised yet; AppendInittab must precede initialization.
+/// Starts the interpreter (B-INIT-01..03) with `name` as a built-in module made by
+/// `init`. Called with no GIL, from the main thread, on the first `<Plugin
+/// python>` block. On success this thread holds the GIL until
+/// [`release_after_config`] (B-INIT-08).
+pub fn start(name: &'static CStr, init: extern "C" fn() -> *mut PyObject) -> Result<(), ()> {
+    // SAFETY: Python is not initialised yet; AppendInittab must precede
+    // initialization and keeps the (static) name.
     unsafe {
-        PyImport_AppendInittab(c"collectd".as_ptr(), Some(module::init_module));
+        PyImport_AppendInittab(name.as_ptr(), Some(init));
     }
     make_libpython_global();
     // B-INIT-02: SIG_DFL while CPython installs its SIGINT handler, then restore
@@ -111,8 +112,7 @@ pub fn start() -> Result<(), ()> {
     }
     ALIVE.store(true, Ordering::Release);
     KEPT.with(|k| k.set(true));
-    // SAFETY: Python is initialised and this thread holds the GIL.
-    unsafe { finish_start() }
+    Ok(())
 }
 
 /// `Py_Initialize()` as the C plugin calls it, through the PyConfig API (3.8+, the
@@ -131,7 +131,7 @@ unsafe fn initialize() -> Result<(), ()> {
         if unsafe { PyStatus_Exception(st) } == 0 {
             return Ok(());
         }
-        let mut l = crate::module::py::Line::new();
+        let mut l = crate::python::Line::new();
         l.push_str("python: Unable to initialize the interpreter (")
             .push(what.to_bytes())
             .push_str("): ");
@@ -166,32 +166,6 @@ unsafe fn initialize() -> Result<(), ()> {
         PyConfig_Clear(&mut config);
         r
     }
-}
-
-/// # Safety
-/// GIL held, right after Py_InitializeFromConfig.
-unsafe fn finish_start() -> Result<(), ()> {
-    // SAFETY: GIL held; every pointer is checked before use.
-    unsafe {
-        if module::create_types().is_err() {
-            return Err(());
-        }
-        let Some(sys) = Owned::new(PyImport_ImportModule(c"sys".as_ptr())) else {
-            module::errors::log_exception(b"python initialization");
-            return Err(());
-        };
-        let Some(path) = Owned::new(PyObject_GetAttrString(sys.as_ptr(), c"path".as_ptr())) else {
-            module::errors::log_exception(b"python initialization");
-            return Err(());
-        };
-        crate::config::set_sys_path(path);
-        let Some(m) = Owned::new(PyImport_ImportModule(c"collectd".as_ptr())) else {
-            module::errors::log_exception(b"python initialization");
-            return Err(());
-        };
-        module::populate(m.as_ptr());
-    }
-    Ok(())
 }
 
 /// collectd loads plugins with RTLD_LOCAL unless `Globals true` (or the name is
@@ -257,6 +231,20 @@ pub fn with_gil<R>(f: impl FnOnce() -> R) -> Option<R> {
     }
 }
 
+/// Functions that forget the Python objects a layer above keeps in statics,
+/// run just before Py_Finalize (the objects die with the interpreter).
+static FINALIZE_HOOKS: std::sync::Mutex<heapless::Vec<fn(), 4>> =
+    std::sync::Mutex::new(heapless::Vec::new());
+
+/// Registers `hook` to run before the interpreter is finalized (once per hook).
+pub fn on_finalize(hook: fn()) {
+    let mut hooks = FINALIZE_HOOKS.lock().unwrap_or_else(|e| e.into_inner());
+    if !hooks.iter().any(|h| core::ptr::fn_addr_eq(*h, hook)) {
+        // Four slots for two users: a fifth hook would be a design change.
+        let _ = hooks.push(hook);
+    }
+}
+
 /// A callback of any kind came into existence.
 pub fn callback_created() {
     LIVE.fetch_add(1, Ordering::AcqRel);
@@ -301,10 +289,17 @@ unsafe fn finalize() {
     // Wait, without the GIL, until no exiting thread is deleting its state.
     // SAFETY: GIL held per contract; the closure does not touch Python.
     let _lock = unsafe {
-        crate::module::py::allow_threads(|| STATES.lock().unwrap_or_else(|e| e.into_inner()))
+        crate::python::allow_threads(|| STATES.lock().unwrap_or_else(|e| e.into_inner()))
     };
     if ALIVE.swap(false, Ordering::AcqRel) {
-        crate::config::forget_globals();
+        for hook in FINALIZE_HOOKS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            hook();
+        }
+        crate::python::errors::forget();
         // SAFETY: GIL held; Python stays unusable afterwards (ALIVE is false).
         unsafe { Py_Finalize() };
     }
@@ -332,7 +327,7 @@ pub fn start_interactive() -> Result<(), ()> {
     // does, which 3.13 aborts on).
     release_after_config();
     let arg = fds[1] as usize as *mut libc::c_void;
-    if crate::daemon::thread_create(interactive_main, arg, c"python interpreter") {
+    if crate::host::host().spawn(c"python interpreter", interactive_main, arg) {
         let mut buf = 0u8;
         // SAFETY: blocking read of one byte into a local; returns at EOF when the
         // REPL thread closes the write end.
@@ -364,7 +359,7 @@ pub fn start_interactive() -> Result<(), ()> {
 /// KeyboardInterrupt here), runs the loop on stdin, then stops collectd.
 unsafe extern "C" fn interactive_main(arg: *mut libc::c_void) -> *mut libc::c_void {
     let fd = arg as usize as libc::c_int;
-    crate::daemon::guard("interactive interpreter", (), || {
+    crate::host::guard("interactive interpreter", (), || {
         // SAFETY: the main thread released the GIL and is blocked on our pipe. This
         // thread takes the GIL with a new thread state, so PyOS_AfterFork_Child runs
         // with an attached state as 3.13 requires; it makes this thread Python's
@@ -389,7 +384,7 @@ unsafe extern "C" fn interactive_main(arg: *mut libc::c_void) -> *mut libc::c_vo
             KEPT.with(|k| k.set(true));
             match Owned::new(PyImport_ImportModule(c"readline".as_ptr())) {
                 Some(_) => {}
-                None => module::errors::log_exception(b"interactive session init"),
+                None => crate::python::errors::log_exception(b"interactive session init"),
             }
             libc::close(fd);
             PyRun_InteractiveLoop(stdin.cast(), c"<stdin>".as_ptr());

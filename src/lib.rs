@@ -2,11 +2,12 @@
 //! plugin. collectd loads the cdylib (installed as `python.so`) and calls
 //! [`module_register`]; everything else starts from there.
 //!
-//! Where things live: `ffi` (collectd's C API, bindgen), `daemon` (safe layer
-//! and the shims collectd calls), `host` (the interface the Python module
-//! uses), `values`/`meta` (fixed-capacity core), `config` (plugin config keys),
-//! `interpreter` (CPython lifecycle, GIL policy), `module` (the `collectd`
-//! Python module), `pyversion` (what differs between CPython 3.10 and 3.14).
+//! Layers, top to bottom (README "Design"; `ci/layers.py` keeps them free of
+//! cycles): `plugin` (the entry points collectd calls), `config` (plugin config
+//! keys), `module` (the `collectd` Python module), `interpreter` (CPython
+//! lifecycle, GIL policy), `python` (CPython helpers, exception logger,
+//! trampolines), `daemon` (the adapter over collectd's C API), `host` (the port
+//! between the two), `values`/`meta` (fixed-capacity core), `pyversion`, `ffi`.
 mod config;
 mod daemon;
 mod ffi;
@@ -14,11 +15,13 @@ mod host;
 mod interpreter;
 mod meta;
 mod module;
+mod plugin;
+mod python;
 mod pyversion;
 mod values;
 
 /// B-ABI-01: the only symbol collectd looks up.
 #[no_mangle]
 pub extern "C" fn module_register() {
-    daemon::guard("module_register", (), daemon::module_register);
+    host::guard("module_register", (), plugin::register);
 }

@@ -1,9 +1,9 @@
 //! `collectd.Config` (B-CONF): the tree handed to config callbacks, its
 //! members, constructor and (deliberately quirky) repr.
-use crate::daemon::{ConfigItem, ConfigValue};
-use crate::module::py::kwlist;
-use crate::module::py::{text_from_c, Owned};
-use crate::module::trap;
+use crate::host::{ConfigNode, ConfigValue};
+use crate::python::kwlist;
+use crate::python::trap;
+use crate::python::{text_from_c, Owned};
 use core::ffi::{c_int, c_void, CStr};
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -186,7 +186,7 @@ pub const DOC: &CStr = c"This represents a piece of collectd's config file.\nIt 
 ///
 /// # Safety
 /// GIL held; `parent` a Config or NULL (root: parent None).
-pub unsafe fn from_item(item: ConfigItem<'_>, parent: *mut PyObject) -> Option<Owned> {
+pub unsafe fn from_item(item: &dyn ConfigNode, parent: *mut PyObject) -> Option<Owned> {
     // SAFETY: GIL held per contract; each new reference is owned.
     unsafe {
         let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
@@ -195,10 +195,10 @@ pub unsafe fn from_item(item: ConfigItem<'_>, parent: *mut PyObject) -> Option<O
         c.key = text_from_c(item.key().to_bytes());
         c.parent = if parent.is_null() { Py_None() } else { parent };
         Py_INCREF(c.parent);
-        let nvals = item.values().count();
+        let nvals = item.value_count();
         let values = Owned::new(PyTuple_New(nvals as Py_ssize_t))?;
-        for (i, v) in item.values().enumerate() {
-            let o = match v {
+        for i in 0..nvals {
+            let o = match item.value(i) {
                 ConfigValue::String(s) => text_from_c(s.to_bytes()),
                 ConfigValue::Number(n) => PyFloat_FromDouble(n),
                 ConfigValue::Boolean(b) => PyBool_FromLong(b as _),
@@ -209,10 +209,10 @@ pub unsafe fn from_item(item: ConfigItem<'_>, parent: *mut PyObject) -> Option<O
             PyTuple_SET_ITEM(values.as_ptr(), i as Py_ssize_t, o);
         }
         c.values = values.into_raw();
-        let nchild = item.children().count();
+        let nchild = item.child_count();
         let children = Owned::new(PyTuple_New(nchild as Py_ssize_t))?;
-        for (i, ch) in item.children().enumerate() {
-            let n = from_item(ch, node.as_ptr())?;
+        for i in 0..nchild {
+            let n = from_item(item.child(i), node.as_ptr())?;
             PyTuple_SET_ITEM(children.as_ptr(), i as Py_ssize_t, n.into_raw());
         }
         c.children = children.into_raw();

@@ -2,23 +2,20 @@
 //! constants and types. Built on the raw CPython API so argument errors,
 //! attribute semantics and type names match the C plugin exactly.
 pub mod config;
-pub mod errors;
 pub mod notification;
 pub mod plugindata;
-pub mod py;
 pub mod registry;
 pub mod signed;
-pub(crate) mod trap;
 pub mod values;
 
 #[cfg(test)]
 mod tests;
 
 use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
-use crate::module::py::kwlist;
+use crate::python::kwlist;
+use crate::python::{allow_threads, trap, ArgStr};
 use core::ffi::{c_char, c_int, c_uint, c_ulong, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
-use py::{allow_threads, ArgStr};
 use pyo3_ffi::*;
 use registry::ListKind;
 
@@ -197,7 +194,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
                 return core::ptr::null_mut();
             }
             let n = name.get().unwrap_or(c"");
-            let Some(list) = py::Owned::new(PyList_New(0)) else {
+            let Some(list) = crate::python::Owned::new(PyList_New(0)) else {
                 return core::ptr::null_mut();
             };
             let mut failed = false;
@@ -205,7 +202,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
                 let num = |x: f64| {
                     let f = x as f32;
                     if f.is_nan() {
-                        py::Owned::borrowed(Py_None()).into_raw()
+                        crate::python::Owned::borrowed(Py_None()).into_raw()
                     } else {
                         PyFloat_FromDouble(f as f64)
                     }
@@ -215,7 +212,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
                     None => c"unknown",
                 };
                 let items = [
-                    py::text_from_c(ds.name.to_bytes()),
+                    crate::python::text_from_c(ds.name.to_bytes()),
                     PyUnicode_FromString(type_name.as_ptr()),
                     num(ds.min),
                     num(ds.max),
@@ -376,6 +373,24 @@ fn module_methods() -> &'static mut [PyMethodDef] {
 
 static MODULE_DEF: AtomicPtr<PyModuleDef> = AtomicPtr::new(core::ptr::null_mut());
 
+/// Starts the interpreter with the `collectd` module built in and ready
+/// (B-INIT-01..09): its types created, imported, constants and types added.
+/// On success the calling (main) thread holds the GIL (B-INIT-08).
+pub fn start_python() -> Result<(), ()> {
+    crate::interpreter::start(c"collectd", init_module)?;
+    // SAFETY: Python is initialised and this thread holds the GIL; every
+    // pointer is checked before use.
+    unsafe {
+        create_types()?;
+        let Some(m) = crate::python::Owned::new(PyImport_ImportModule(c"collectd".as_ptr())) else {
+            crate::python::errors::log_exception(b"python initialization");
+            return Err(());
+        };
+        populate(m.as_ptr());
+    }
+    Ok(())
+}
+
 /// `PyInit_collectd`: a single-phase module (m_size -1) with functions only;
 /// types and constants are added by [`populate`] after import (B-INIT-07/09).
 pub extern "C" fn init_module() -> *mut PyObject {
@@ -499,7 +514,7 @@ pub unsafe fn create_types() -> Result<(), ()> {
             let mut ctx: heapless::Vec<u8, 64> = heapless::Vec::new();
             let _ = ctx.extend_from_slice(b"python initialization: ");
             let _ = ctx.extend_from_slice(what);
-            errors::log_exception(&ctx);
+            crate::python::errors::log_exception(&ctx);
         };
         let t = make_type(
             c"collectd.Config",
@@ -624,7 +639,7 @@ pub unsafe fn create_types() -> Result<(), ()> {
             }
             cell.store(t, Ordering::Release);
         }
-        if errors::create_collectd_error().is_null() {
+        if crate::python::errors::create_collectd_error().is_null() {
             fail(b"CollectdError");
             return Err(());
         }
@@ -649,7 +664,7 @@ pub unsafe fn populate(m: *mut PyObject) {
         add(c"Notification", notification::TYPE.load(Ordering::Acquire));
         add(c"Signed", signed::SIGNED.load(Ordering::Acquire));
         add(c"Unsigned", signed::UNSIGNED.load(Ordering::Acquire));
-        add(c"CollectdError", errors::collectd_error());
+        add(c"CollectdError", crate::python::errors::collectd_error());
         for (name, v) in [
             (c"LOG_DEBUG", LOG_DEBUG),
             (c"LOG_INFO", LOG_INFO),

@@ -2,10 +2,10 @@
 //! synchronous `dispatch`. Staged on the stack like a value list.
 use crate::host::host;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
-use crate::module::py::kwlist;
-use crate::module::py::{allow_threads, as_text, text_from_c, ArgStr, Owned};
-use crate::module::trap;
 use crate::module::values::stage_meta;
+use crate::python::kwlist;
+use crate::python::trap;
+use crate::python::{allow_threads, as_text, text_from_c, ArgStr, Owned};
 use crate::values::{double_to_cdtime, Name, Notification as Staged, MESSAGE_LEN};
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::offset_of;

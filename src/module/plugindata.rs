@@ -1,9 +1,9 @@
 //! `collectd.PluginData`, the base of Values and Notification (B-PD): the
 //! fixed 128-byte name fields, `time`, the shared repr prefix and getters.
 use crate::host::host;
-use crate::module::py::kwlist;
-use crate::module::py::{as_text, set_error, text_from_c, ArgStr, Line, Owned};
-use crate::module::trap;
+use crate::python::kwlist;
+use crate::python::trap;
+use crate::python::{as_text, set_error, text_from_c, ArgStr, Line, Owned};
 use crate::values::Name;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::offset_of;

@@ -4,10 +4,10 @@
 use crate::host::{host, Kind, Received, ReceivedNotification};
 use crate::interpreter::{self, with_gil};
 use crate::meta::{MetaPool, MetaValue};
-use crate::module::errors::log_exception;
-use crate::module::py::kwlist;
-use crate::module::py::{as_text, log_released, set_error, text_from_c, ArgStr, Line, Owned};
 use crate::module::{notification as pynotif, signed, values as pyvalues};
+use crate::python::errors::log_exception;
+use crate::python::kwlist;
+use crate::python::{as_text, log_released, set_error, text_from_c, ArgStr, Line, Owned};
 use crate::values::{cdtime_to_double, Value};
 use core::ffi::{c_char, CStr};
 use core::fmt::Write as _;
@@ -53,6 +53,27 @@ impl Callback {
                 (!self.data.is_null()).then(|| Owned::borrowed(self.data)),
             )
         }
+    }
+}
+
+/// What collectd calls (through `daemon`'s shims).
+impl crate::host::Callback for Callback {
+    fn read(&self) -> i32 {
+        call_read(self)
+    }
+    fn write(&self, vl: &dyn Received) -> i32 {
+        call_write(self, vl)
+    }
+    fn log(&self, severity: i32, msg: &CStr) {
+        call_log(self, severity, msg)
+    }
+    fn notification(&self, n: &dyn ReceivedNotification) -> i32 {
+        call_notification(self, n);
+        0
+    }
+    fn flush(&self, timeout: i32, identifier: Option<&CStr>) -> i32 {
+        call_flush(self, timeout, identifier);
+        0
     }
 }
 

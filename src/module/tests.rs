@@ -1,9 +1,7 @@
 //! The `collectd` module driven without the daemon: a fake `Host` records what
 //! scripts dispatch, so the Python-facing behaviour is testable in-process.
-use crate::host::{self, DataSource, DispatchError, Host, Kind};
-use crate::interpreter;
+use crate::host::{self, Callback, DataSource, DispatchError, Host, Kind, ThreadMain};
 use crate::meta::MetaValue;
-use crate::module::registry::{self, Callback};
 use crate::values::{DsTypes, Notification, Value, ValueList};
 use core::ffi::CStr;
 use pyo3_ffi::*;
@@ -21,7 +19,7 @@ struct Seen {
 struct FakeHost {
     seen: Mutex<Vec<Seen>>,
     logs: Mutex<Vec<(i32, String)>>,
-    reads: Mutex<Vec<Callback>>,
+    reads: Mutex<Vec<(String, Box<dyn Callback>)>>,
 }
 
 fn s(c: &CStr) -> String {
@@ -79,17 +77,20 @@ impl Host for FakeHost {
     fn register(
         &self,
         kind: Kind,
-        _: &CStr,
+        id: &CStr,
         _: u64,
-        cb: Box<Callback>,
-    ) -> Result<(), Box<Callback>> {
+        cb: Box<dyn Callback>,
+    ) -> Result<(), Box<dyn Callback>> {
         if kind != Kind::Read {
             return Err(cb);
         }
-        self.reads.lock().unwrap().push(*cb);
+        self.reads.lock().unwrap().push((s(id), cb));
         Ok(())
     }
     fn unregister(&self, _: Kind, _: &CStr) -> bool {
+        false
+    }
+    fn spawn(&self, _: &CStr, _: ThreadMain, _: *mut core::ffi::c_void) -> bool {
         false
     }
 }
@@ -105,7 +106,7 @@ fn run(code: &str) -> i32 {
 fn module_runs_without_the_daemon() {
     let fake: &'static FakeHost = Box::leak(Box::default());
     host::install(fake);
-    interpreter::start().expect("python starts");
+    crate::module::start_python().expect("python starts");
 
     // B-VAL-10/11 + B-META-01: a dispatch reaches the host as a staged list.
     let dispatch = r#"
@@ -153,8 +154,8 @@ collectd.register_read(rd, 10, 7.5)
         .unwrap()
         .pop()
         .expect("read callback registered");
-    assert_eq!(cb.id.to_bytes(), b"python.__main__");
-    assert_eq!(registry::call_read(&cb), 0);
+    assert_eq!(cb.0, "python.__main__");
+    assert_eq!(cb.1.read(), 0);
 
     let seen = fake.seen.lock().unwrap();
     assert_eq!(seen.len(), 3, "{seen:?}");
@@ -187,7 +188,7 @@ collectd.register_read(rd, 10, 7.5)
 
     // A panic in an entry point unwinds to its trampoline (on every target: the
     // unit tests run under qemu too) and becomes a SystemError, logged.
-    let r = crate::module::trap::object(c"test.entry", || panic!("on purpose"));
+    let r = crate::python::trap::object(c"test.entry", || panic!("on purpose"));
     assert!(r.is_null());
     // SAFETY: the test thread holds the GIL; PyErr_Occurred borrows.
     unsafe {

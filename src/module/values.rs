@@ -3,12 +3,12 @@
 //! hands it to the host with the GIL released.
 use crate::host::host;
 use crate::meta::Staged;
-use crate::module::errors::log_exception;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
-use crate::module::py::kwlist;
-use crate::module::py::{allow_threads, as_text, set_error, ArgStr, Line, Owned};
 use crate::module::signed;
-use crate::module::trap;
+use crate::python::errors::log_exception;
+use crate::python::kwlist;
+use crate::python::trap;
+use crate::python::{allow_threads, as_text, set_error, ArgStr, Line, Owned};
 use crate::values::{double_to_cdtime, DsType, Name, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, CStr};
 use core::fmt::Write as _;

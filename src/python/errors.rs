@@ -1,11 +1,53 @@
 //! `collectd.CollectdError` and the exception logger every callback uses
 //! (B-EXC): one summary line, then the traceback when LogTraces is on.
 use crate::host::{LOG_ERR, LOG_WARNING};
-use crate::module::py::{as_text, log_released, Line, Owned};
+use crate::python::{as_text, log_released, Line, Owned};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
 
 static COLLECTD_ERROR: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
+/// `traceback.format_exception` while LogTraces is on (B-CFG-06).
+static FORMAT_EXCEPTION: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
+
+/// `LogTraces true|false` (B-CFG-06): with it on, exceptions are logged with
+/// their traceback (`traceback.format_exception`, imported now). Err: the import
+/// failed (logged).
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn set_log_traces(on: bool) -> Result<(), ()> {
+    // SAFETY: GIL held per contract; every object is checked before use.
+    unsafe {
+        if !on {
+            let old = FORMAT_EXCEPTION.swap(core::ptr::null_mut(), Ordering::AcqRel);
+            drop(Owned::new(old));
+            return Ok(());
+        }
+        if !FORMAT_EXCEPTION.load(Ordering::Acquire).is_null() {
+            return Ok(());
+        }
+        let Some(tb) = Owned::new(PyImport_ImportModule(c"traceback".as_ptr())) else {
+            log_exception(b"python initialization");
+            return Err(());
+        };
+        let Some(f) = Owned::new(PyObject_GetAttrString(
+            tb.as_ptr(),
+            c"format_exception".as_ptr(),
+        )) else {
+            log_exception(b"python initialization");
+            return Err(());
+        };
+        FORMAT_EXCEPTION.store(f.into_raw(), Ordering::Release);
+    }
+    Ok(())
+}
+
+/// Forgets the objects held here before the interpreter is finalized (they die
+/// with it).
+pub fn forget() {
+    FORMAT_EXCEPTION.store(core::ptr::null_mut(), Ordering::Release);
+    COLLECTD_ERROR.store(core::ptr::null_mut(), Ordering::Release);
+}
 
 const DOC: &CStr = c"Basic exception for collectd Python scripts.\n\nThrowing this exception will not cause a stacktrace to be logged, \neven if LogTraces is enabled in the config.";
 use core::ffi::CStr;
@@ -78,7 +120,7 @@ pub unsafe fn log_exception(context: &[u8]) {
             log_released(LOG_ERR, &mut l);
         }
         drop((m, tn));
-        let fmt = crate::config::format_exception();
+        let fmt = FORMAT_EXCEPTION.load(Ordering::Acquire);
         if fmt.is_null() || tb.is_none() || collectd_error || str_failed {
             PyErr_Clear();
             return;

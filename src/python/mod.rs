@@ -1,6 +1,10 @@
-//! Small helpers over the raw CPython API used throughout the module: owned
-//! references, text conversions with the C plugin's rules (B-STR), and
-//! fixed-size log-line buffers.
+//! Helpers over the raw CPython API, below the interpreter's lifecycle and the
+//! `collectd` module: owned references, text conversions with the C plugin's
+//! rules (B-STR), fixed-size log-line buffers; the exception logger (`errors`)
+//! and the trampolines for CPython's entry points (`trap`).
+pub mod errors;
+pub mod trap;
+
 use core::ffi::{c_char, CStr};
 use core::ptr::NonNull;
 use pyo3_ffi::*;

@@ -7,7 +7,7 @@
 //! Each `extern "C"` function in a slot or method table has its body in one of
 //! these wrappers, so the wrapper is the only code between CPython and ours.
 use crate::host::LOG_ERR;
-use crate::module::py::{log_released, Line};
+use crate::python::{log_released, Line};
 use core::ffi::{c_int, CStr};
 use core::panic::AssertUnwindSafe;
 use pyo3_ffi::*;
