@@ -154,6 +154,18 @@ struct Leak {
 
 const COUNT: &str = "PUTNOTIF severity=okay time=1 host=h plugin=p type=gauge message=count\n";
 
+/// How many short-lived threads a leak test uses: 10,000 natively; under
+/// qemu-user (whose own memory grows with every guest thread, and which has
+/// crashed after ~11,000 of them) 10,000 only for our notification test, the one
+/// the 32-bit targets must pass, and 2,000 for the rest.
+fn thread_count(p: Plugin, full: bool) -> usize {
+    if std::env::var_os("CDPY_QEMU").is_none() || (full && p == Plugin::Ours) {
+        10_000
+    } else {
+        2_000
+    }
+}
+
 fn over_short_threads(p: Plugin, name: &str, command: &'static str, n: usize) -> Leak {
     let warm = 1_000;
     let samples = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -205,7 +217,7 @@ impl Leak {
     /// qemu-user the emulator's RSS grows with each guest thread, with either plugin).
     fn assert_flat(&self, p: Plugin, what: &str) {
         let ((s0, s1), (r0, r1)) = (self.states, self.rss);
-        eprintln!("[{p}] after 1,000 {what}: {s0} thread states, RSS {r0} KiB; after 11,000: {s1}, {r1} KiB");
+        eprintln!("[{p}] after the warm-up {what}: {s0} thread states, RSS {r0} KiB; after all: {s1}, {r1} KiB");
         assert!(
             s1 <= s0 + 1,
             "[{p}] thread states grew from {s0} to {s1}\n{}",
@@ -232,9 +244,10 @@ per_plugin! {
             p,
             "short_threads_notif",
             "PUTNOTIF severity=okay time=1 host=h plugin=p type=gauge message=m\n",
-            10_000,
+            thread_count(p, true),
         );
-        leak.run.assert_log("[info] short_threads: 11002 notifications, 1 flushes");
+        let n = thread_count(p, true) + 1_002;
+        leak.run.assert_log(&format!("[info] short_threads: {n} notifications, 1 flushes"));
         leak.assert_flat(p, "notifications");
     }
 
@@ -246,8 +259,9 @@ per_plugin! {
             eprintln!("skipped: C plugin's flush crashes on 32-bit (B-CB-12)");
             return;
         }
-        let leak = over_short_threads(p, "short_threads_flush", "FLUSH\n", 10_000);
-        leak.run.assert_log("[info] short_threads: 2 notifications, 11001 flushes");
+        let leak = over_short_threads(p, "short_threads_flush", "FLUSH\n", thread_count(p, false));
+        let n = thread_count(p, false) + 1_001;
+        leak.run.assert_log(&format!("[info] short_threads: 2 notifications, {n} flushes"));
         leak.assert_flat(p, "flushes");
     }
 }
