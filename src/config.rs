@@ -5,7 +5,7 @@ use crate::host::{ConfigNode, LOG_ERR, LOG_WARNING};
 use crate::interpreter;
 use crate::module::{config as pyconfig, registry};
 use crate::python::errors::log_exception;
-use crate::python::{log_released, text_from_c, Line, Owned};
+use crate::python::{log_released, text_from_c, Line, Logged, Owned};
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use pyo3_ffi::*;
@@ -21,7 +21,7 @@ fn forget_globals() {
 
 /// Starts Python with the `collectd` module (first `<Plugin python>` block) and
 /// captures `sys.path` for ModulePath.
-fn start() -> Result<(), ()> {
+fn start() -> Result<(), Logged> {
     crate::module::start_python()?;
     interpreter::on_finalize(forget_globals);
     // SAFETY: start_python returned with this thread holding the GIL.
@@ -29,7 +29,7 @@ fn start() -> Result<(), ()> {
         let path = PySys_GetObject(c"path".as_ptr());
         if path.is_null() {
             log_exception(b"python initialization");
-            return Err(());
+            return Err(Logged);
         }
         Py_INCREF(path);
         SYS_PATH.store(path, Ordering::Release);
@@ -77,35 +77,35 @@ pub fn configure(ci: &dyn ConfigNode) -> i32 {
 
 /// # Safety
 /// GIL held.
-unsafe fn config_item(item: &dyn ConfigNode) -> Result<(), ()> {
+unsafe fn config_item(item: &dyn ConfigNode) -> Result<(), Logged> {
     let key = item.key();
     // SAFETY: GIL held per contract (all calls below).
     unsafe {
         if eq_ignore_case(key, "Interactive") {
-            let b = item.get_boolean().ok_or(())?;
+            let b = item.get_boolean().ok_or(Logged)?;
             INTERACTIVE.store(b, Ordering::Release);
         } else if eq_ignore_case(key, "Encoding") {
-            string_of(item, |_| ()).ok_or(())?;
+            string_of(item, |_| ()).ok_or(Logged)?;
             let mut l = Line::new();
             l.push_str("python: \"Encoding\" was used in the config file but Python3 was used, which does not support changing encodings");
             log_released(LOG_ERR, &mut l);
-            return Err(());
+            return Err(Logged);
         } else if eq_ignore_case(key, "LogTraces") {
-            let on = item.get_boolean().ok_or(())?;
+            let on = item.get_boolean().ok_or(Logged)?;
             crate::python::errors::set_log_traces(on)?;
         } else if eq_ignore_case(key, "ModulePath") {
-            string_of(item, |dir| module_path(dir)).ok_or(())??;
+            string_of(item, |dir| module_path(dir)).ok_or(Logged)??;
         } else if eq_ignore_case(key, "Import") {
-            string_of(item, |name| import(name)).ok_or(())??;
+            string_of(item, |name| import(name)).ok_or(Logged)??;
         } else if eq_ignore_case(key, "Module") {
-            return string_of(item, |name| module_block(item, name)).ok_or(())?;
+            return string_of(item, |name| module_block(item, name)).ok_or(Logged)?;
         } else {
             let mut l = Line::new();
             l.push_str("python plugin: Unknown config key \"")
                 .push(key.to_bytes())
                 .push_str("\".");
             log_released(LOG_ERR, &mut l);
-            return Err(());
+            return Err(Logged);
         }
     }
     Ok(())
@@ -113,7 +113,7 @@ unsafe fn config_item(item: &dyn ConfigNode) -> Result<(), ()> {
 
 /// # Safety
 /// GIL held.
-unsafe fn module_path(dir: &CStr) -> Result<(), ()> {
+unsafe fn module_path(dir: &CStr) -> Result<(), Logged> {
     // SAFETY: GIL held per contract.
     unsafe {
         let Some(obj) = Owned::new(text_from_c(dir.to_bytes())) else {
@@ -123,7 +123,7 @@ unsafe fn module_path(dir: &CStr) -> Result<(), ()> {
                 .push_str("\" to a python object.");
             log_released(LOG_ERR, &mut l);
             log_exception(b"python initialization");
-            return Err(());
+            return Err(Logged);
         };
         let path = SYS_PATH.load(Ordering::Acquire);
         if path.is_null() || PyList_Insert(path, 0, obj.as_ptr()) != 0 {
@@ -133,7 +133,7 @@ unsafe fn module_path(dir: &CStr) -> Result<(), ()> {
                 .push_str("\" to python module path.");
             log_released(LOG_ERR, &mut l);
             log_exception(b"python initialization");
-            return Err(());
+            return Err(Logged);
         }
     }
     Ok(())
@@ -141,7 +141,7 @@ unsafe fn module_path(dir: &CStr) -> Result<(), ()> {
 
 /// # Safety
 /// GIL held.
-unsafe fn import(name: &CStr) -> Result<(), ()> {
+unsafe fn import(name: &CStr) -> Result<(), Logged> {
     // SAFETY: GIL held per contract.
     unsafe {
         match Owned::new(PyImport_ImportModule(name.as_ptr())) {
@@ -153,7 +153,7 @@ unsafe fn import(name: &CStr) -> Result<(), ()> {
                     .push_str("\".");
                 log_released(LOG_ERR, &mut l);
                 log_exception(b"importing module");
-                Err(())
+                Err(Logged)
             }
         }
     }
@@ -164,7 +164,7 @@ unsafe fn import(name: &CStr) -> Result<(), ()> {
 ///
 /// # Safety
 /// GIL held.
-unsafe fn module_block(item: &dyn ConfigNode, name: &CStr) -> Result<(), ()> {
+unsafe fn module_block(item: &dyn ConfigNode, name: &CStr) -> Result<(), Logged> {
     // SAFETY: GIL held per contract.
     let Some((callable, data)) = (unsafe { registry::find_config(name.to_bytes()) }) else {
         let mut l = Line::new();
@@ -190,7 +190,7 @@ unsafe fn module_block(item: &dyn ConfigNode, name: &CStr) -> Result<(), ()> {
         };
         if ret.is_none() {
             log_exception(b"loading module");
-            return Err(());
+            return Err(Logged);
         }
     }
     Ok(())

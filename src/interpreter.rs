@@ -9,7 +9,7 @@
 //! instead of a thread-state allocation. The state is deleted when the thread
 //! exits (unixsock and exec run a thread per request: without that, each one
 //! would leave a thread state behind).
-use crate::python::Owned;
+use crate::python::{Logged, Owned};
 use core::cell::Cell;
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
@@ -89,7 +89,7 @@ pub fn is_alive() -> bool {
 /// `init`. Called with no GIL, from the main thread, on the first `<Plugin
 /// python>` block. On success this thread holds the GIL until
 /// [`release_after_config`] (B-INIT-08).
-pub fn start(name: &'static CStr, init: extern "C" fn() -> *mut PyObject) -> Result<(), ()> {
+pub fn start(name: &'static CStr, init: extern "C" fn() -> *mut PyObject) -> Result<(), Logged> {
     // SAFETY: Python is not initialised yet; AppendInittab must precede
     // initialization and keeps the (static) name.
     unsafe {
@@ -125,7 +125,7 @@ pub fn start(name: &'static CStr, init: extern "C" fn() -> *mut PyObject) -> Res
 ///
 /// # Safety
 /// Python is not initialised; called once, from the thread that will hold the GIL.
-unsafe fn initialize() -> Result<(), ()> {
+unsafe fn initialize() -> Result<(), Logged> {
     let check = |what: &CStr, st: PyStatus| {
         // SAFETY: PyStatus_Exception only reads the status value.
         if unsafe { PyStatus_Exception(st) } == 0 {
@@ -140,7 +140,7 @@ unsafe fn initialize() -> Result<(), ()> {
             l.push(unsafe { CStr::from_ptr(st.err_msg) }.to_bytes());
         }
         crate::host::host().log(crate::host::LOG_ERR, l.as_cstr());
-        Err(())
+        Err(Logged)
     };
     // SAFETY: both structs are plain C data that the Init functions fill in
     // completely before we change a field; the argv array and its empty wide string
@@ -312,12 +312,12 @@ pub fn never_started() -> bool {
 
 /// Interactive mode at init (B-SIG-02, B-SIG-06): start the REPL thread and
 /// wait until it has taken over as Python's main thread. Err = init fails.
-pub fn start_interactive() -> Result<(), ()> {
+pub fn start_interactive() -> Result<(), Logged> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: pipe() writes two descriptors into a local array of two.
     if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
         crate::host::host().log(crate::host::LOG_ERR, c"python: Unable to create pipe.");
-        return Err(());
+        return Err(Logged);
     }
     // SAFETY: pthread_self has no preconditions.
     MAIN_THREAD.store(unsafe { libc::pthread_self() } as usize, Ordering::Release);

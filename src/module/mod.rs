@@ -13,7 +13,7 @@ mod tests;
 
 use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
 use crate::python::kwlist;
-use crate::python::{allow_threads, trap, ArgStr};
+use crate::python::{allow_threads, trap, ArgStr, Logged};
 use core::ffi::{c_char, c_int, c_uint, c_ulong, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
@@ -376,7 +376,7 @@ static MODULE_DEF: AtomicPtr<PyModuleDef> = AtomicPtr::new(core::ptr::null_mut()
 /// Starts the interpreter with the `collectd` module built in and ready
 /// (B-INIT-01..09): its types created, imported, constants and types added.
 /// On success the calling (main) thread holds the GIL (B-INIT-08).
-pub fn start_python() -> Result<(), ()> {
+pub fn start_python() -> Result<(), Logged> {
     crate::interpreter::start(c"collectd", init_module)?;
     // SAFETY: Python is initialised and this thread holds the GIL; every
     // pointer is checked before use.
@@ -384,7 +384,7 @@ pub fn start_python() -> Result<(), ()> {
         create_types()?;
         let Some(m) = crate::python::Owned::new(PyImport_ImportModule(c"collectd".as_ptr())) else {
             crate::python::errors::log_exception(b"python initialization");
-            return Err(());
+            return Err(Logged);
         };
         populate(m.as_ptr());
     }
@@ -502,7 +502,7 @@ mod slot {
 ///
 /// # Safety
 /// GIL held.
-pub unsafe fn create_types() -> Result<(), ()> {
+pub unsafe fn create_types() -> Result<(), Logged> {
     use plugindata as pd;
     // Static types in the C plugin: class attributes cannot be set (B-TYPE).
     let base = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE;
@@ -534,7 +534,7 @@ pub unsafe fn create_types() -> Result<(), ()> {
         );
         if t.is_null() {
             fail(b"ConfigType");
-            return Err(());
+            return Err(Logged);
         }
         config::TYPE.store(t, Ordering::Release);
 
@@ -557,7 +557,7 @@ pub unsafe fn create_types() -> Result<(), ()> {
         );
         if pdt.is_null() {
             fail(b"PluginDataType");
-            return Err(());
+            return Err(Logged);
         }
         pd::TYPE.store(pdt, Ordering::Release);
 
@@ -585,7 +585,7 @@ pub unsafe fn create_types() -> Result<(), ()> {
         );
         if vt.is_null() {
             fail(b"ValuesType");
-            return Err(());
+            return Err(Logged);
         }
         values::TYPE.store(vt, Ordering::Release);
 
@@ -613,7 +613,7 @@ pub unsafe fn create_types() -> Result<(), ()> {
         );
         if nt.is_null() {
             fail(b"NotificationType");
-            return Err(());
+            return Err(Logged);
         }
         notification::TYPE.store(nt, Ordering::Release);
 
@@ -635,13 +635,13 @@ pub unsafe fn create_types() -> Result<(), ()> {
             let t = make_type(name, 0, base, int_type, vec![slot::doc(doc)]);
             if t.is_null() {
                 fail(what);
-                return Err(());
+                return Err(Logged);
             }
             cell.store(t, Ordering::Release);
         }
         if crate::python::errors::create_collectd_error().is_null() {
             fail(b"CollectdError");
-            return Err(());
+            return Err(Logged);
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `collectd.CollectdError` and the exception logger every callback uses
 //! (B-EXC): one summary line, then the traceback when LogTraces is on.
 use crate::host::{LOG_ERR, LOG_WARNING};
-use crate::python::{as_text, log_released, Line, Owned};
+use crate::python::{as_text, log_released, Line, Logged, Owned};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
 
@@ -15,7 +15,7 @@ static FORMAT_EXCEPTION: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mu
 ///
 /// # Safety
 /// GIL held.
-pub unsafe fn set_log_traces(on: bool) -> Result<(), ()> {
+pub unsafe fn set_log_traces(on: bool) -> Result<(), Logged> {
     // SAFETY: GIL held per contract; every object is checked before use.
     unsafe {
         if !on {
@@ -28,14 +28,14 @@ pub unsafe fn set_log_traces(on: bool) -> Result<(), ()> {
         }
         let Some(tb) = Owned::new(PyImport_ImportModule(c"traceback".as_ptr())) else {
             log_exception(b"python initialization");
-            return Err(());
+            return Err(Logged);
         };
         let Some(f) = Owned::new(PyObject_GetAttrString(
             tb.as_ptr(),
             c"format_exception".as_ptr(),
         )) else {
             log_exception(b"python initialization");
-            return Err(());
+            return Err(Logged);
         };
         FORMAT_EXCEPTION.store(f.into_raw(), Ordering::Release);
     }

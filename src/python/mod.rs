@@ -9,6 +9,13 @@ use core::ffi::{c_char, CStr};
 use core::ptr::NonNull;
 use pyo3_ffi::*;
 
+/// The error of a step whose failure was already logged through collectd (the
+/// C plugin's messages), with no Python exception left pending. Functions that
+/// leave a Python exception set instead return NULL / -1 to CPython, or `None`
+/// where their docs say so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Logged;
+
 /// A strong reference. Must only be created and dropped with the GIL held.
 pub struct Owned(NonNull<PyObject>);
 
