@@ -213,7 +213,7 @@ fn over_short_threads(p: Plugin, name: &str, command: &'static str, n: usize) ->
 }
 
 impl Leak {
-    /// No thread state left behind; RSS flat within 1 MiB (natively: under
+    /// No thread state left behind (but for threads still exiting); RSS flat within 1 MiB (natively: under
     /// qemu-user the emulator's RSS grows with each guest thread, with either plugin).
     fn assert_flat(&self, p: Plugin, what: &str) {
         let ((s0, s1), (r0, r1)) = (self.states, self.rss);
