@@ -191,7 +191,19 @@ fn over_short_threads(p: Plugin, name: &str, command: &'static str, n: usize) ->
             true
         })))
         .run();
-    run.assert_clean_exit();
+    if p == Plugin::C && std::env::var_os("CDPY_QEMU").is_some() {
+        // Seen on armv7 under qemu-user, after 2,000 and after 11,000 threads:
+        // the C plugin's collectd dies of SIGSEGV at shutdown (ours does not).
+        // Its thread-state counts, taken while it ran, are still checked.
+        if !run.status.success() {
+            eprintln!(
+                "[c] note: collectd exited with {:?} at shutdown under qemu",
+                run.status
+            );
+        }
+    } else {
+        run.assert_clean_exit();
+    }
     let rss = samples.lock().unwrap().clone();
     assert_eq!(rss.len(), 2, "{}", run.dump());
     let states: Vec<usize> = run
