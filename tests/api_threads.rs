@@ -238,8 +238,10 @@ impl Leak {
     fn assert_flat(&self, p: Plugin, what: &str) {
         let ((s0, s1), (r0, r1)) = (self.states, self.rss);
         eprintln!("[{p}] after the warm-up {what}: {s0} thread states, RSS {r0} KiB; after all: {s1}, {r1} KiB");
+        // a few threads may have answered but not yet exited when the count runs
+        // (more on a loaded machine); a leak leaves one per command behind.
         assert!(
-            s1 <= s0 + 1,
+            s1 <= s0 + 64,
             "[{p}] thread states grew from {s0} to {s1}\n{}",
             self.run.dump()
         );
