@@ -38,11 +38,29 @@ pub fn unit(name: &'static CStr, f: impl FnOnce()) {
 
 /// Runs `f`; on a panic logs it, sets SystemError if `raise`, and returns None.
 fn run<R>(name: &'static CStr, raise: bool, f: impl FnOnce() -> R) -> Option<R> {
+    let mut f = Some(f);
+    let mut out = None;
+    // One non-generic copy of the unwinding and reporting code for every entry
+    // point (40 of them): the closure below is all that is generated per caller.
+    if run_dyn(name, raise, &mut || {
+        if let Some(f) = f.take() {
+            out = Some(f());
+        }
+    }) {
+        out
+    } else {
+        None
+    }
+}
+
+/// `run` without generics: false after a panic (reported).
+#[inline(never)]
+fn run_dyn(name: &'static CStr, raise: bool, f: &mut dyn FnMut()) -> bool {
     match std::panic::catch_unwind(AssertUnwindSafe(|| {
         test_probe(name);
         f()
     })) {
-        Ok(r) => Some(r),
+        Ok(()) => true,
         Err(payload) => {
             let text = payload
                 .downcast_ref::<&str>()
@@ -65,7 +83,7 @@ fn run<R>(name: &'static CStr, raise: bool, f: impl FnOnce() -> R) -> Option<R> 
                 log_released(LOG_ERR, &mut log);
             }
             drop(payload);
-            None
+            false
         }
     }
 }
