@@ -61,11 +61,6 @@ rustflags+=("-Clink-arg=-Wl,-rpath-link,$S/lib/$GNU_TRIPLE:$libdir")
 # a newer suite's libpython uses glibc symbols newer than the cross toolchain's glibc
 # (Debian 12's): the unit-test executable leaves them to the sysroot's libc at run time
 [ "$SUITE" = bookworm ] || rustflags+=("-Clink-arg=-Wl,--allow-shlib-undefined")
-# Debian's aarch64 and MIPS linkers align the RELRO end to 64 KiB (their page-size
-# default), which pads the file with up to 64 KiB of zeros. 4 KiB there costs
-# nothing at load time and loads on a 64 KiB-page kernel too (max-page-size stays:
-# only RELRO's protection then rounds to that kernel's pages).
-rustflags+=("-Clink-arg=-Wl,-z,common-page-size=4096")
 [ -n "$BOARD_TARGET_CPU" ] && rustflags+=("-Ctarget-cpu=$BOARD_TARGET_CPU")
 [ -n "$BOARD_TARGET_FEATURES" ] && rustflags+=("-Ctarget-feature=$BOARD_TARGET_FEATURES")
 toml_list() { local x sep=''; printf '['; for x in "$@"; do printf '%s"%s"' "$sep" "$x"; sep=', '; done; printf ']'; }
