@@ -1,11 +1,12 @@
-"""A read callback that dispatches one value with a 20,000-key meta dict, a
+"""A read callback that dispatches one value with a BIG_META_KEYS-key meta dict, a
 write callback that receives it, and a ticker read callback every 0.1 s that
 records when it runs: the big dict must not keep the ticker from its interval."""
+import os
 import time
 
 import collectd
 
-KEYS = 20000
+KEYS = int(os.environ.get('BIG_META_KEYS', '20000'))
 ticks = []
 state = {'sent': None, 'received': None, 'keys': 0, 'done': False}
 
