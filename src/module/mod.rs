@@ -36,6 +36,20 @@ const FLUSH_DOC: &CStr =
     c"flush([plugin][, timeout][, identifier]) -> None\n\nFlushes the cache of another plugin.";
 const GET_DATASET_DOC: &CStr = c"get_dataset(name) -> definition\n\nReturns the definition of a dataset specified by name.\n\n'name' is a string specifying the dataset to query.\n'definition' is a list of 4-tuples. Every tuple represents a \n    data source within the data set and its 4 values are the \n    name, type, min and max value.\n    'name' is a string.\n    'type' is a string that is equal to either DS_TYPE_COUNTER,\n        DS_TYPE_GAUGE, DS_TYPE_DERIVE or DS_TYPE_ABSOLUTE.\n    'min' and 'max' are either a float or None.";
 
+/// `c"collectd.<name>"`: a module function's name in its trampoline's messages.
+macro_rules! entry_name {
+    ($name:ident) => {{
+        // evaluated at compile time
+        const NAME: &CStr = match CStr::from_bytes_with_nul(
+            concat!("collectd.", stringify!($name), "\0").as_bytes(),
+        ) {
+            Ok(c) => c,
+            Err(_) => c"collectd",
+        };
+        NAME
+    }};
+}
+
 macro_rules! kw_fn {
     ($name:ident, $body:expr) => {
         unsafe extern "C" fn $name(
@@ -44,12 +58,7 @@ macro_rules! kw_fn {
             kwds: *mut PyObject,
         ) -> *mut PyObject {
             trap::object(
-                // SAFETY: a literal without NUL bytes, NUL-terminated by concat!.
-                unsafe {
-                    CStr::from_bytes_with_nul_unchecked(
-                        concat!("collectd.", stringify!($name), "\0").as_bytes(),
-                    )
-                },
+                entry_name!($name),
                 // SAFETY: CPython calls module functions with the GIL held and valid
                 // argument objects.
                 || unsafe { $body(args, kwds) },
@@ -104,12 +113,7 @@ macro_rules! o_fn {
     ($name:ident, $body:expr) => {
         unsafe extern "C" fn $name(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
             trap::object(
-                // SAFETY: a literal without NUL bytes, NUL-terminated by concat!.
-                unsafe {
-                    CStr::from_bytes_with_nul_unchecked(
-                        concat!("collectd.", stringify!($name), "\0").as_bytes(),
-                    )
-                },
+                entry_name!($name),
                 // SAFETY: METH_O functions get one borrowed argument with the GIL held.
                 || unsafe { $body(arg) },
             )
@@ -272,12 +276,7 @@ macro_rules! log_fn {
     ($name:ident, $level:expr) => {
         unsafe extern "C" fn $name(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
             trap::object(
-                // SAFETY: a literal without NUL bytes, NUL-terminated by concat!.
-                unsafe {
-                    CStr::from_bytes_with_nul_unchecked(
-                        concat!("collectd.", stringify!($name), "\0").as_bytes(),
-                    )
-                },
+                entry_name!($name),
                 // SAFETY: METH_VARARGS function called by CPython with the GIL held.
                 || unsafe { log_at($level, args) },
             )
