@@ -696,7 +696,9 @@ pub fn thread_create(
     arg: *mut c_void,
     name: &CStr,
 ) -> bool {
-    let mut t: ffi::pthread_t = 0;
+    // SAFETY: pthread_t is an integer (glibc) or a pointer (musl's `struct __pthread *`):
+    // all-zero bytes are a valid value of either, and pthread_create overwrites it.
+    let mut t: ffi::pthread_t = unsafe { core::mem::zeroed() };
     // SAFETY: `t` is a valid out-pointer; `f` and `arg` follow pthread_create's
     // contract (the callee owns `arg`); collectd copies the name.
     unsafe { ffi::plugin_thread_create(&mut t, Some(f), arg, name.as_ptr()) == 0 }
