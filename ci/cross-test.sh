@@ -6,7 +6,9 @@
 # crate's unit tests under qemu (ci/xbuild.sh <t> test), then the integration suite:
 # `cargo test --test '*'` runs natively (rustup's cargo) and its harness starts the
 # target daemon under qemu through CDPY_SYSROOT, CDPY_QEMU and CDPY_PLUGIN (see
-# tests/common/mod.rs). A board sets QEMU_CPU to its qemu_cpu. --smoke-only stops
+# tests/common/mod.rs). A board sets QEMU_CPU to its qemu_cpu (a target its
+# TARGET_QEMU_CPU). A musl target (LIBC=musl: sysroot built from source by
+# sysroot/musl.sh) also runs ci/network-test.sh. --smoke-only stops
 # after the smoke runs. Prints the wall time of every step; exits non-zero if any failed.
 set -euo pipefail
 # shellcheck source=ci/lib.sh
@@ -54,6 +56,11 @@ for n in "${names[@]}"; do
     board=()
     [ -n "$BOARD_FILE" ] && board=(--board-conf)
     step "$name: smoke, our python.so" "$CDPY_ROOT/ci/run-collectd.sh" "$n" --plugin rust "${board[@]}" || failed+=("$name")
+    if [ "$LIBC" = musl ]; then
+        # the wire format between this target and a native collectd (byte order)
+        step "$name: network plugin to a native collectd ($ENDIAN-endian), ours" \
+            "$CDPY_ROOT/ci/network-test.sh" "$n" --plugin rust || failed+=("$name")
+    fi
     if [ "$smoke_only" = 0 ]; then
         step "$name: unit tests under qemu (cargo test --lib)" "$CDPY_ROOT/ci/xbuild.sh" "$n" test || failed+=("$name")
         step "$name: integration tests under qemu" native_test "$so" || failed+=("$name")

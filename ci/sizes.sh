@@ -24,13 +24,13 @@ fi
 stripped_size() { # file -> bytes after strip (of a copy)
     local tmp
     tmp=$(mktemp)
-    "$GNU_TRIPLE-strip" -o "$tmp" "$1"
+    "$STRIP" -o "$tmp" "$1"
     stat -c %s "$tmp"
     rm -f "$tmp"
 }
 
 printf '%-34s %12s %12s %7s %12s %14s\n' "target/board" "ours" "C plugin" "ratio" "libpython" "budget"
-rc=0
+rc=0 foot=()
 for n in "${names[@]}"; do
     load_target "$n"
     if [ "$build" = 1 ]; then "$CDPY_ROOT/ci/xbuild.sh" "$n" release >/dev/null || rc=1; fi
@@ -48,5 +48,17 @@ for n in "${names[@]}"; do
         if [ "$o" != - ] && [ "$o" -gt "$BOARD_MAX_PLUGIN_BYTES" ]; then budget="$budget OVER"; rc=1; fi
     fi
     printf '%-34s %12s %12s %7s %12s %14s\n' "$BUILD_NAME" "$o" "$cs" "$ratio" "$lp" "$budget"
+    if [ "$LIBC" = musl ] && [ -f "$c" ]; then
+        # what an OpenWrt image would carry for Python: libpython + the trimmed stdlib
+        # (sysroot/musl.sh), against the board's flash
+        std=$(du -sb "$SYSROOT/usr/lib/python$PY_VERSION" | cut -f1)
+        foot+=("$(printf '%-34s %12s %12s %12s %14s %6s' "$BUILD_NAME" "$lp" "$std" $((lp + std)) \
+            "${BOARD_FLASH_BYTES:--}" "$([ -n "$BOARD_FLASH_BYTES" ] && awk -v a=$((lp + std)) -v b="$BOARD_FLASH_BYTES" 'BEGIN { printf "%.0f%%", 100 * a / b }' || echo -)")")
+    fi
 done
+if [ "${#foot[@]}" -gt 0 ]; then
+    printf '\nmusl runtime footprint of Python (stripped libpython + trimmed stdlib, bytes):\n'
+    printf '%-34s %12s %12s %12s %14s %6s\n' "target/board" "libpython" "stdlib" "total" "flash" "share"
+    printf '%s\n' "${foot[@]}"
+fi
 exit "$rc"
