@@ -130,8 +130,8 @@ mv "$out/python.so.new" "$out/python.so"
 # a stripped copy for size accounting (release already strips; debug does not)
 "$STRIP" -o "$out/python.stripped.so" "$out/python.so"
 if [ "$FLOAT_ABI" = soft ]; then
-    readelf -A "$out/python.so" | grep -q 'FP ABI: Soft float' ||
-        die "$out/python.so is not soft-float: $(readelf -A "$out/python.so" | grep 'FP ABI')"
+    fp=$(readelf -A "$out/python.so" | sed -n 's/^ *FP ABI: *//p')
+    [ "$fp" = "Soft float" ] || die "$out/python.so is not soft-float: FP ABI '$fp'"
     log "$out/python.so: FP ABI soft float"
 fi
 size=$(stat -c %s "$out/python.stripped.so")

@@ -68,15 +68,27 @@ if [ "$rebuild" != 1 ] && [ -x "$S/usr/sbin/collectd" ] && [ "$(head -1 "$STAMP"
     exit 0
 fi
 
+# A failed run leaves its build dir: the next one with the same key resumes after the
+# last stage that finished (<stage>.done); any other key starts from scratch.
 B=$CDPY_CACHE/musl/build/$N
-rm -rf "$B" "$S" "$STAMP"
-mkdir -p "$B" "$S"
+rm -f "$STAMP"
+if [ "$(cat "$B/key" 2>/dev/null)" != "$key" ]; then
+    rm -rf "$B" "$S"
+    mkdir -p "$B" "$S"
+    echo "$key" >"$B/key"
+else
+    log "$N: resuming the build in $B"
+fi
 J=${CDPY_JOBS:-1}
 # stage LABEL LOGNAME CMD...: runs CMD with its output in $B/LOGNAME.log; on failure
 # shows the log's tail and stops
 stage() {
     local label=$1 name=$2 t0
     shift 2
+    if [ -e "$B/$name.done" ]; then
+        log "$N: $label: done in an earlier run"
+        return 0
+    fi
     log "$N: $label"
     t0=$(now_ms)
     # a background subshell, so that set -e holds inside CMD (it would not in an `if`)
@@ -87,6 +99,7 @@ stage() {
         tail -30 "$B/$name.log" >&2
         die "$N: $label failed; full log: $B/$name.log"
     fi
+    : >"$B/$name.done"
     log "$N: $label done in $(fmt_ms $(($(now_ms) - t0)))"
 }
 # the builds share the machine: lowest priority for this script and all it starts
@@ -114,20 +127,23 @@ build_musl() {
 }
 stage "musl ($(basename "$src_musl"))" musl build_musl
 
-# --- host CPython of the same version (--with-build-python), shared by every target
+# --- host CPython of the same version (--with-build-python), shared by every target:
+# used in its build tree (no install), built without -g at -O1: it only runs the build
 py_sum=$(sha256sum "$src_py" | cut -c1-16)
 HP=$CDPY_CACHE/musl/hostpy-$PV-$py_sum
 build_hostpy() {
-    rm -rf "$HP.new" "$B/hostpy"
-    mkdir -p "$B/hostpy"
-    tar xf "$src_py" -C "$B/hostpy" --strip-components=1
-    cd "$B/hostpy"
-    ./configure --prefix="$HP" --without-ensurepip --disable-test-modules
+    rm -rf "$HP.new"
+    mkdir -p "$HP.new"
+    tar xf "$src_py" -C "$HP.new" --strip-components=1
+    cd "$HP.new"
+    OPT="-DNDEBUG -O1" ./configure --without-ensurepip --disable-test-modules
     make -j"$J"
-    make install DESTDIR="$HP.new"
+    ./python -c 'import sys; print(sys.version)'
+    mkdir -p bin
+    printf '#!/bin/sh\nexec %s/python "$@"\n' "$HP" >"bin/python$PV"
+    chmod +x "bin/python$PV"
     rm -rf "$HP"
-    mv "$HP.new$HP" "$HP"
-    rm -rf "$HP.new" "$B/hostpy"
+    mv "$HP.new" "$HP"
 }
 exec 8>"$CDPY_CACHE/musl/hostpy.lock"
 flock 8
@@ -219,11 +235,12 @@ stage "collectd 5.12 ($(basename "$src_collectd"))" collectd build_collectd
 
 # --- soft-float: no object may use the FPU (ath79/mt7621 have none)
 check_float() {
-    local f bad=0 n=0
+    local f fp bad=0 n=0
     while IFS= read -r -d '' f; do
         head -c4 "$f" | grep -q 'ELF' || continue
         n=$((n + 1))
-        readelf -A "$f" | grep -q 'FP ABI: Soft float' || { echo "not soft-float: $f: $(readelf -A "$f" | grep 'FP ABI')"; bad=1; }
+        fp=$(readelf -A "$f" | sed -n 's/^ *FP ABI: *//p')
+        [ "$fp" = "Soft float" ] || { echo "not soft-float: $f: FP ABI '$fp'"; bad=1; }
     done < <(find "$S" -type f \( -name '*.so*' -o -name '*.o' -o -perm -u+x \) -print0)
     echo "$n ELF objects checked"
     [ "$bad" = 0 ]
