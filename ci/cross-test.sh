@@ -36,8 +36,16 @@ native_test() {
         CDPY_PYTHON_VERSION="$PY_VERSION"
         # informational, for tests whose expectations depend on the target (e.g. the C
         # plugin's flush handler crashes on 32-bit ABIs, see ci/README.md)
-        CDPY_TARGET="$RUST_TRIPLE" CDPY_POINTER_WIDTH="$POINTER_WIDTH")
+        CDPY_TARGET="$RUST_TRIPLE" CDPY_POINTER_WIDTH="$POINTER_WIDTH" CDPY_ENDIAN="$ENDIAN")
     [ -n "$BOARD_QEMU_CPU" ] && envs+=(QEMU_CPU="$BOARD_QEMU_CPU")
+    # the extension modules a musl root's CPython has no library for (sysroot/musl.sh)
+    if [ "$LIBC" = musl ]; then
+        local m absent=()
+        for m in _ctypes _ssl; do
+            compgen -G "$SYSROOT/usr/lib/python$PY_VERSION/lib-dynload/$m.*.so" >/dev/null || absent+=("$m")
+        done
+        envs+=(CDPY_ABSENT_MODULES="${absent[*]}")
+    fi
     # headers for the native build: the host's collectd-dev, else the sysroot's (arch: all)
     [ -e /usr/include/collectd/core/daemon/plugin.h ] || envs+=(COLLECTD_INCLUDE_DIR="$SYSROOT/usr/include")
     (cd "$CDPY_CRATE" && nice -n 19 env "${envs[@]}" cargo test -j "$CDPY_JOBS" --no-fail-fast --test '*' "${test_args[@]}")
