@@ -29,7 +29,7 @@ for t in "${targets[@]}"; do
     if [ "$LIBC" = musl ]; then
         # built from source with zig (PyPI, in a venv: python3-venv): collectd's git
         # snapshot needs the autotools, flex and bison; llvm for llvm-strip/readelf
-        pkgs+=(python3-venv autoconf automake libtool flex bison pkg-config llvm patch xz-utils make)
+        pkgs+=(python3-venv autoconf automake libtool libltdl-dev flex bison pkg-config llvm patch xz-utils make)
     else
         pkgs+=("gcc-$GNU_TRIPLE" "binutils-$GNU_TRIPLE" "libc6-dev-$DEB_ARCH-cross")
     fi

@@ -4,6 +4,7 @@
 # (default cache: ~/.cache/collectd-python) and prints its path; sysroot/build.sh hands
 # LIBC=musl targets (targets/*.env) to this script. With zig cc (sysroot/zig.sh):
 #   musl        shared libc.so and its loader /lib/ld-musl-<arch>[-sf].so.1 (relative link)
+#   libffi      for CPython's _ctypes (OpenWrt's python3-ctypes)
 #   CPython 3.X shared libpython3.X.so, stdlib trimmed like OpenWrt's python3-light (no
 #               test, ensurepip, idlelib, tkinter, lib2to3, turtledemo, ...; .pyc without
 #               the optimised variants); 3.13 by default (OpenWrt 25.12), --python or
@@ -24,7 +25,7 @@ H=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=ci/lib.sh
 . "$H/../ci/lib.sh"
 
-FORMAT=1 # bump when the layout of the result changes
+FORMAT=2 # bump when the layout of the result changes
 # what python3-light leaves out (OpenWrt's python3 package split), plus test extensions
 PY_TRIM="test idlelib tkinter turtledemo ensurepip lib2to3 pydoc_data venv __phello__ turtle.py
  sqlite3 curses dbm"
@@ -52,6 +53,9 @@ W=$("$H/zig.sh" "$RUST_TRIPLE")
 # fetch (or find cached) sources; a version that cannot be had stops here, clearly
 src_musl=$("$H/sources.sh" musl) || die "no musl source: see above"
 src_collectd=$("$H/sources.sh" collectd) || die "no collectd source: see above"
+# 3.4 (trixie's, as OpenWrt's 3.4.x); a git snapshot: autoreconf needs libltdl-dev's
+# ltdl.m4 (LT_SYS_SYMBOL_USCORE)
+src_ffi=$("$H/sources.sh" libffi '3.4.*') || die "no libffi 3.4 source: see above"
 src_py=$("$H/sources.sh" "python$PV") ||
     die "no source for CPython $PV (Debian source package python$PV): see above; try CDPY_PYTHON=3.13"
 PATCH=$H/patches/collectd-python311_ftbfs_fix.patch
@@ -60,7 +64,7 @@ ZIG_VERSION=$(sed -n 's/^ZIG_VERSION=//p' "$H/zig.sh")
 key=$({
     echo "format=$FORMAT triple=$RUST_TRIPLE zig=$ZIG_VERSION $ZIG_TARGET cpu=$ZIG_CPU float=$FLOAT_ABI endian=$ENDIAN py=$PV"
     echo "trim=$PY_TRIM"
-    sha256sum "$src_musl" "$src_collectd" "$src_py" "$PATCH" | cut -d' ' -f1
+    sha256sum "$src_musl" "$src_ffi" "$src_collectd" "$src_py" "$PATCH" | cut -d' ' -f1
 } | sha256sum | cut -c1-16)
 if [ "$rebuild" != 1 ] && [ -x "$S/usr/sbin/collectd" ] && [ "$(head -1 "$STAMP" 2>/dev/null)" = "key=$key" ]; then
     log "sysroot $N up to date ($(sed -n 2p "$STAMP"))"
@@ -154,14 +158,33 @@ else
 fi
 flock -u 8
 
+# --- libffi (for _ctypes: OpenWrt's python3-ctypes; the tests use ctypes)
+build_libffi() {
+    mkdir -p "$B/libffi"
+    tar xf "$src_ffi" -C "$B/libffi" --strip-components=1
+    cd "$B/libffi"
+    [ -x configure ] || autoreconf -fi
+    ./configure --host="$GNU_TRIPLE" --build=x86_64-pc-linux-gnu --prefix=/usr \
+        --disable-static --disable-docs --disable-multi-os-directory "${TOOLS[@]}"
+    make -j"$J"
+    make install DESTDIR="$S"
+    rm -f "$S"/usr/lib/libffi.la
+    ls -l "$S"/usr/lib/libffi.so*
+}
+stage "libffi ($(basename "$src_ffi"))" libffi build_libffi
+
 # --- target CPython: shared libpython, -Os like OpenWrt, no ensurepip/test modules
 build_python() {
-    mkdir -p "$B/python/src" "$B/python/build"
-    tar xf "$src_py" -C "$B/python/src" --strip-components=1
-    cd "$B/python/build"
+    # built one level below the source, as Debian does: CPython's messages carry
+    # __FILE__ ("../Objects/longobject.c:1531: bad argument..."), which the tests
+    # compare with the C plugin's on Debian's builds
+    mkdir -p "$B/python"
+    tar xf "$src_py" -C "$B/python" --strip-components=1
+    mkdir -p "$B/python/build-target"
+    cd "$B/python/build-target"
     # configure cannot run target code: the answers it would otherwise probe for
     printf '%s\n' ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no ac_cv_buggy_getaddrinfo=no >config.site
-    CONFIG_SITE=$PWD/config.site OPT="-DNDEBUG -Os" ../src/configure \
+    CONFIG_SITE=$PWD/config.site OPT="-DNDEBUG -Os" ../configure \
         --host="$GNU_TRIPLE" --build=x86_64-pc-linux-gnu --prefix=/usr \
         --enable-shared --without-ensurepip --disable-test-modules \
         --with-build-python="$HP/bin/python$PV" "${TOOLS[@]}"

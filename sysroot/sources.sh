@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: sysroot/sources.sh <source package> [--refresh]
+# Usage: sysroot/sources.sh <source package> [<version glob>] [--refresh]
 # Fetches a Debian source package (`apt-get source --download-only`) into
 # $CDPY_CACHE/src/<package>/ and prints the path of its .orig tarball. The musl
 # sysroots (sysroot/musl.sh) are built from these: musl, python3.X, collectd.
@@ -11,6 +11,7 @@
 # index is older than the pool), each older version is tried in turn.
 # Cached: once a package's files are there, a second run is a no-op without network
 # (the choice is in $CDPY_CACHE/src/<package>/selected); --refresh looks again.
+# A version glob (e.g. '3.4.*') limits the choice to the Debian versions it matches.
 set -euo pipefail
 H=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=ci/lib.sh
@@ -18,12 +19,12 @@ H=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=sysroot/apt.sh
 . "$H/apt.sh"
 
-refresh=${CDPY_REFRESH:-0} pkg=''
+refresh=${CDPY_REFRESH:-0} pkg='' want='*'
 for a in "$@"; do
     case $a in
         --refresh) refresh=1 ;;
         -h|--help) usage; exit 0 ;;
-        *) [ -z "$pkg" ] || die "one package at a time"; pkg=$a ;;
+        *) if [ -z "$pkg" ]; then pkg=$a; else want=$a; fi ;;
     esac
 done
 [ -n "$pkg" ] || die "usage: sysroot/sources.sh <source package> [--refresh]"
@@ -37,7 +38,8 @@ flock 9
 # selected: "version orig-tarball" of the last successful fetch
 if [ "$refresh" != 1 ] && [ -s "$SEL" ]; then
     read -r ver orig <"$SEL"
-    if [ -s "$OUT/$orig" ]; then
+    # shellcheck disable=SC2053  # $want is a glob
+    if [ -s "$OUT/$orig" ] && [[ $ver == $want ]]; then
         log "$pkg $ver: cached ($OUT/$orig)"
         echo "$OUT/$orig"
         exit 0
@@ -95,13 +97,21 @@ update() {
 if [ "$refresh" = 1 ] || ! have_lists; then update; fi
 
 # every version the lists know, newest first
-versions() { APT_CONFIG=$SD/apt.conf apt-cache showsrc "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -urV; }
+versions() {
+    local v
+    APT_CONFIG=$SD/apt.conf apt-cache showsrc "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -urV |
+        while read -r v; do
+            # shellcheck disable=SC2053  # $want is a glob
+            [[ $v == $want ]] && echo "$v"
+        done
+    return 0
+}
 mapfile -t vers < <(versions)
 if [ "${#vers[@]}" -eq 0 ] && ! fresh_lists; then
     update
     mapfile -t vers < <(versions)
 fi
-[ "${#vers[@]}" -gt 0 ] || die "source package '$pkg' is in none of bookworm, trixie, sid on $M"
+[ "${#vers[@]}" -gt 0 ] || die "source package '$pkg' (version $want) is in none of bookworm, trixie, sid on $M"
 
 # The .orig tarball is what the build needs: apt checks it against the Sources index
 # (Checksums-Sha256), so it is taken even when the mirror lacks the version's .dsc or
