@@ -163,6 +163,10 @@ build_libffi() {
     mkdir -p "$B/libffi"
     tar xf "$src_ffi" -C "$B/libffi" --strip-components=1
     cd "$B/libffi"
+    # MIPS o32: the hand-written unwind info in o32.S gives absolute FDE addresses
+    # (R_MIPS_32), which lld refuses in a shared object: PC-relative ones instead
+    sed -i -E -e 's/^(\s*\.byte\s+)0x00(\s+# FDE Encoding \(absptr\))/\10x1b\2/' \
+        -e 's/^(\s*\.4byte\s+)(\$LFB[0-9]+)(\s+# FDE initial location)/\1\2-.\3/' src/mips/o32.S
     [ -x configure ] || autoreconf -fi
     ./configure --host="$GNU_TRIPLE" --build=x86_64-pc-linux-gnu --prefix=/usr \
         --disable-static --disable-docs --disable-multi-os-directory "${TOOLS[@]}"
