@@ -36,7 +36,7 @@ native_test() {
         CDPY_PYTHON_VERSION="$PY_VERSION"
         # informational, for tests whose expectations depend on the target (e.g. the C
         # plugin's flush handler crashes on 32-bit ABIs, see ci/README.md)
-        CDPY_TARGET="$RUST_TRIPLE" CDPY_POINTER_WIDTH="$POINTER_WIDTH" CDPY_ENDIAN="$ENDIAN")
+        CDPY_TARGET="$RUST_TRIPLE" CDPY_POINTER_WIDTH="$POINTER_WIDTH" CDPY_ENDIAN="$ENDIAN" CDPY_LIBC="$LIBC")
     [ -n "$BOARD_QEMU_CPU" ] && envs+=(QEMU_CPU="$BOARD_QEMU_CPU")
     # the extension modules a musl root's CPython has no library for (sysroot/musl.sh)
     if [ "$LIBC" = musl ]; then

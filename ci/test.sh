@@ -52,8 +52,13 @@ if [ "${CDPY_MUSL:-1}" != 0 ]; then
     read -r -a musl_full <<<"${CDPY_MUSL_FULL-ath79 ramips-mt7621}"
     read -r -a musl_smoke <<<"${CDPY_MUSL_SMOKE-}"
     step "musl: host packages" bash ci/host-deps.sh "${musl_full[@]}" "${musl_smoke[@]}"
+    # Not run there: the C plugin's half of one thread-leak test, because the C plugin
+    # (not ours) dies with SIGSEGV at shutdown after 11,000 short-lived unixsock threads
+    # on the musl roots (seen on ramips-mt7621; targets/README.md)
     [ "${#musl_full[@]}" -eq 0 ] ||
-        step "musl: build + integration suite under qemu (${musl_full[*]})" bash ci/cross-test.sh "${musl_full[@]}"
+        step "musl: build + integration suite under qemu (${musl_full[*]})" bash ci/cross-test.sh "${musl_full[@]}" \
+            -- -- --skip 'b_thr_03_thread_states_end_with_short_lived_threads_notifications::c'
+
     [ "${#musl_smoke[@]}" -eq 0 ] ||
         step "musl: build + smoke + network test (${musl_smoke[*]})" bash ci/cross-test.sh --smoke-only "${musl_smoke[@]}"
     step "musl: sizes" bash ci/sizes.sh "${musl_full[@]}" "${musl_smoke[@]}"
