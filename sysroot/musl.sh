@@ -276,8 +276,9 @@ check_float() {
 
 lp=$(du -sb "$S/usr/lib/libpython$PV.so.1.0" | cut -f1)
 std=$(du -sb "$S/usr/lib/python$PV" | cut -f1)
-printf 'key=%s\nmusl %s, python %s, collectd %s; %s\nlibpython=%s stdlib=%s\n' "$key" \
-    "$(basename "$src_musl")" "$(basename "$src_py")" "$(basename "$src_collectd")" "$(du -sh "$S" | cut -f1)" \
+printf 'key=%s\nmusl %s, libffi %s, python %s, collectd %s; %s\nlibpython=%s stdlib=%s\n' "$key" \
+    "$(basename "$src_musl")" "$(basename "$src_ffi")" "$(basename "$src_py")" "$(basename "$src_collectd")" \
+    "$(du -sh "$S" | cut -f1)" \
     "$lp" "$std" >"$STAMP"
 rm -rf "$B"
 log "sysroot $N: $(sed -n 2p "$STAMP")"
