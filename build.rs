@@ -75,7 +75,7 @@ fn main() {
         )
         .allowlist_var("hostname_g|DS_TYPE_.*|OCONFIG_TYPE_.*|MD_TYPE_.*|LOG_(ERR|WARNING|NOTICE|INFO|DEBUG)|NOTIF_.*|DATA_MAX_NAME_LEN|NOTIF_MAX_MSG_LEN")
         .allowlist_type("value_list_t|data_set_t|data_source_t|notification_t|notification_meta_t|user_data_t|oconfig_item_t|oconfig_value_t|value_t|meta_data_t|cdtime_t")
-        .blocklist_type("pthread_attr_t|__pthread.*|pthread_mutex.*|pthread_cond.*|pthread_rwlock.*")
+        .blocklist_type("pthread_attr_t|__pthread_.*|pthread_mutex.*|pthread_cond.*|pthread_rwlock.*")
         .derive_debug(false)
         .derive_default(false)
         .layout_tests(layout_tests)

@@ -6,7 +6,9 @@
 # crate's unit tests under qemu (ci/xbuild.sh <t> test), then the integration suite:
 # `cargo test --test '*'` runs natively (rustup's cargo) and its harness starts the
 # target daemon under qemu through CDPY_SYSROOT, CDPY_QEMU and CDPY_PLUGIN (see
-# tests/common/mod.rs). A board sets QEMU_CPU to its qemu_cpu. --smoke-only stops
+# tests/common/mod.rs). A board sets QEMU_CPU to its qemu_cpu (a target its
+# TARGET_QEMU_CPU). A musl target (LIBC=musl: sysroot built from source by
+# sysroot/musl.sh) also runs ci/network-test.sh. --smoke-only stops
 # after the smoke runs. Prints the wall time of every step; exits non-zero if any failed.
 set -euo pipefail
 # shellcheck source=ci/lib.sh
@@ -34,8 +36,16 @@ native_test() {
         CDPY_PYTHON_VERSION="$PY_VERSION"
         # informational, for tests whose expectations depend on the target (e.g. the C
         # plugin's flush handler crashes on 32-bit ABIs, see ci/README.md)
-        CDPY_TARGET="$RUST_TRIPLE" CDPY_POINTER_WIDTH="$POINTER_WIDTH")
+        CDPY_TARGET="$RUST_TRIPLE" CDPY_POINTER_WIDTH="$POINTER_WIDTH" CDPY_ENDIAN="$ENDIAN" CDPY_LIBC="$LIBC")
     [ -n "$BOARD_QEMU_CPU" ] && envs+=(QEMU_CPU="$BOARD_QEMU_CPU")
+    # the extension modules a musl root's CPython has no library for (sysroot/musl.sh)
+    if [ "$LIBC" = musl ]; then
+        local m absent=()
+        for m in _ctypes _ssl; do
+            compgen -G "$SYSROOT/usr/lib/python$PY_VERSION/lib-dynload/$m.*.so" >/dev/null || absent+=("$m")
+        done
+        envs+=(CDPY_ABSENT_MODULES="${absent[*]}")
+    fi
     # headers for the native build: the host's collectd-dev, else the sysroot's (arch: all)
     [ -e /usr/include/collectd/core/daemon/plugin.h ] || envs+=(COLLECTD_INCLUDE_DIR="$SYSROOT/usr/include")
     # every integration test but tests/traps.rs, whose panic probe only debug builds
@@ -61,6 +71,11 @@ for n in "${names[@]}"; do
     board=()
     [ -n "$BOARD_FILE" ] && board=(--board-conf)
     step "$name: smoke, our python.so" "$CDPY_ROOT/ci/run-collectd.sh" "$n" --plugin rust "${board[@]}" || failed+=("$name")
+    if [ "$LIBC" = musl ]; then
+        # the wire format between this target and a native collectd (byte order)
+        step "$name: network plugin to a native collectd ($ENDIAN-endian), ours" \
+            "$CDPY_ROOT/ci/network-test.sh" "$n" --plugin rust || failed+=("$name")
+    fi
     if [ "$smoke_only" = 0 ]; then
         step "$name: unit tests under qemu (cargo test --lib)" "$CDPY_ROOT/ci/xbuild.sh" "$n" test || failed+=("$name")
         step "$name: integration tests under qemu" native_test "$so" || failed+=("$name")

@@ -26,7 +26,13 @@ done
 pkgs=(rustc-web cargo-web rust-web-src qemu-user-static clang libclang-dev python3.11 libpython3.11-dev binutils dpkg-dev)
 for t in "${targets[@]}"; do
     load_target "$t"
-    pkgs+=("gcc-$GNU_TRIPLE" "binutils-$GNU_TRIPLE" "libc6-dev-$DEB_ARCH-cross")
+    if [ "$LIBC" = musl ]; then
+        # built from source with zig (PyPI, in a venv: python3-venv): collectd's git
+        # snapshot needs the autotools, flex and bison; llvm for llvm-strip/readelf
+        pkgs+=(python3-venv autoconf automake libtool libltdl-dev flex bison pkg-config llvm patch xz-utils make)
+    else
+        pkgs+=("gcc-$GNU_TRIPLE" "binutils-$GNU_TRIPLE" "libc6-dev-$DEB_ARCH-cross")
+    fi
 done
 [ "$lint" = 1 ] && pkgs+=(shellcheck)
 mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)

@@ -95,8 +95,9 @@ suite_python() {
 # suite_suffix SUITE: "" for bookworm (the cache names of the first release), else -SUITE.
 suite_suffix() { [ "$1" = bookworm ] || printf -- '-%s' "$1"; }
 
-# Sets TARGET_FILE and the variables it defines (RUST_TRIPLE, DEB_ARCH, ...), SUITE and
-# PY_VERSION (the suite's CPython) and SYSROOT (per arch and suite).
+# Sets TARGET_FILE and the variables it defines (RUST_TRIPLE, DEB_ARCH, LIBC, ...), SUITE
+# and PY_VERSION (the suite's CPython), SYSROOT (per arch and suite; per arch and Python
+# for LIBC=musl) and STRIP.
 # Accepts a Rust triple, a Debian arch (armhf, ...) or a board name; `amd64` (or
 # x86_64-unknown-linux-gnu) is this machine: a root of that suite run natively through
 # the root's own dynamic loader instead of qemu (QEMU empty).
@@ -121,7 +122,7 @@ load_target() {
     fi
     PY_VERSION=$(suite_python "$SUITE")
     if [ "$arg" = amd64 ] || [ "$arg" = x86_64-unknown-linux-gnu ]; then
-        TARGET_FILE='' RUST_TRIPLE=x86_64-unknown-linux-gnu DEB_ARCH=amd64
+        TARGET_FILE='' LIBC=gnu STRIP=strip RUST_TRIPLE=x86_64-unknown-linux-gnu DEB_ARCH=amd64
         GNU_TRIPLE=x86_64-linux-gnu STD_SOURCE=host QEMU='' POINTER_WIDTH=64
         SYSROOT=$CDPY_CACHE/sysroot/$DEB_ARCH$(suite_suffix "$SUITE")
         MULTIARCH_LIB=$SYSROOT/usr/lib/$GNU_TRIPLE
@@ -137,9 +138,25 @@ load_target() {
         done
         [ -n "$TARGET_FILE" ] || die "unknown target or board '$arg' (see targets/*.env, boards/*.toml)"
     fi
+    LIBC=gnu ZIG_TARGET='' ZIG_CPU='' FLOAT_ABI='' ENDIAN=little TARGET_QEMU_CPU=''
     # shellcheck source=/dev/null
     . "$TARGET_FILE"
     : "${RUST_TRIPLE:?}" "${DEB_ARCH:?}" "${GNU_TRIPLE:?}" "${STD_SOURCE:?}" "${QEMU:?}" "${POINTER_WIDTH:?}"
+    # the target's own qemu CPU model (a board's qemu_cpu wins)
+    [ -n "$BOARD_QEMU_CPU" ] || BOARD_QEMU_CPU=$TARGET_QEMU_CPU
+    STRIP=$GNU_TRIPLE-strip
+    if [ "$LIBC" = musl ]; then
+        # built from source (sysroot/musl.sh): CPython 3.13 unless CDPY_PYTHON or the
+        # board's `python` says otherwise; SUITE is the Debian suite of that Python's
+        # source package. Flat usr/lib, no multiarch dir; LLVM's strip (no binutils for it).
+        PY_VERSION=${CDPY_PYTHON:-${BOARD_PYTHON:-3.13}}
+        SUITE=$(python_suite "$PY_VERSION")
+        SYSROOT=$CDPY_CACHE/sysroot/$DEB_ARCH-py$PY_VERSION
+        MULTIARCH_LIB=$SYSROOT/usr/lib
+        BUILD_NAME=${BOARD_NAME:-$RUST_TRIPLE}$([ "$PY_VERSION" = 3.13 ] || printf -- '-py%s' "$PY_VERSION")
+        STRIP=llvm-strip
+        return 0
+    fi
     SYSROOT=$CDPY_CACHE/sysroot/$DEB_ARCH$(suite_suffix "$SUITE")
     MULTIARCH_LIB=$SYSROOT/usr/lib/$GNU_TRIPLE
     # per suite: out/<board|triple>[-<suite>]/python.so

@@ -120,7 +120,9 @@ if [ "$board_conf" = 1 ] && [ -n "$BOARD_FILE" ]; then
         board_conf "$BOARD_FILE" |
             sed -E -e '/^[[:space:]]*(Hostname|FQDNLookup|BaseDir|PIDFile|PluginDir|TypesDB)[[:space:]]/d' \
                 -e "s|^([[:space:]]*ModulePath[[:space:]]+).*|\\1\"$CDPY_ROOT/boards/python\"|" \
-                -e 's|^([[:space:]]*Host[[:space:]]+).*|\1"127.0.0.1"|'
+                -e 's|^([[:space:]]*Host[[:space:]]+).*|\1"127.0.0.1"|' \
+                -e 's|^([[:space:]]*Server[[:space:]]+)"[^"]*"|\1"127.0.0.1"|' \
+                -e "s|^([[:space:]]*SocketFile[[:space:]]+).*|\\1\"$R/board.sock\"|"
     } >"$R/board.conf"
     if "${run_target[@]}" -T -C "$R/board.conf" >"$R/board.log" 2>&1; then
         echo "== board $BOARD_NAME: its collectd.conf passes the target's \`collectd -T\`"

@@ -24,13 +24,34 @@ fi
 stripped_size() { # file -> bytes after strip (of a copy)
     local tmp
     tmp=$(mktemp)
-    "$GNU_TRIPLE-strip" -o "$tmp" "$1"
+    "$STRIP" -o "$tmp" "$1"
     stat -c %s "$tmp"
     rm -f "$tmp"
 }
 
+# shipped_stdlib DIR [light]: bytes of the stdlib as an image would carry it (as
+# OpenWrt's python3 packages: byte code only, no .py; config-3.X/ belongs to
+# python3-dev): every __pycache__/*.pyc plus the stripped lib-dynload modules. With
+# `light`, without what OpenWrt splits off python3-light into packages of their own
+# (python3-asyncio, -email, -xml, -multiprocessing, -unittest, -decimal, -codecs,
+# -unicodedata, -logging, -pydoc, -urllib, -ctypes, ...): the tests import some of
+# them, so the root has them all.
+LIGHT_OUT='asyncio email xml multiprocessing unittest decimal _pydecimal _decimal _codecs_ unicodedata
+ logging pydoc _pyrepl urllib http xmlrpc ctypes _ctypes pyexpat _elementtree concurrent json _json
+ zoneinfo tomllib wsgiref html'
+shipped_stdlib() {
+    local pyc dyn=0 f excl=()
+    if [ "${2:-}" = light ]; then
+        for f in $LIGHT_OUT; do excl+=(-o -path "$1/$f*" -o -path "$1/__pycache__/$f*" -o -path "$1/lib-dynload/$f*"); done
+    fi
+    pyc=$(find "$1" \( -path "$1/config-*" "${excl[@]}" \) -prune -o -name '*.pyc' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+    while IFS= read -r f; do dyn=$((dyn + $(stripped_size "$f"))); done < <(
+        find "$1/lib-dynload" \( -path "$1/config-*" "${excl[@]}" \) -prune -o -name '*.so' -print)
+    echo $((pyc + dyn))
+}
+
 printf '%-34s %12s %12s %7s %12s %14s\n' "target/board" "ours" "C plugin" "ratio" "libpython" "budget"
-rc=0
+rc=0 foot=()
 for n in "${names[@]}"; do
     load_target "$n"
     if [ "$build" = 1 ]; then "$CDPY_ROOT/ci/xbuild.sh" "$n" release >/dev/null || rc=1; fi
@@ -48,5 +69,20 @@ for n in "${names[@]}"; do
         if [ "$o" != - ] && [ "$o" -gt "$BOARD_MAX_PLUGIN_BYTES" ]; then budget="$budget OVER"; rc=1; fi
     fi
     printf '%-34s %12s %12s %7s %12s %14s\n' "$BUILD_NAME" "$o" "$cs" "$ratio" "$lp" "$budget"
+    if [ "$LIBC" = musl ] && [ -f "$c" ]; then
+        # what an OpenWrt image would carry for Python: libpython + the trimmed stdlib
+        # (sysroot/musl.sh) as byte code, against the board's flash (uncompressed: the
+        # squashfs of a real image is smaller)
+        std=$(shipped_stdlib "$SYSROOT/usr/lib/python$PY_VERSION")
+        light=$(shipped_stdlib "$SYSROOT/usr/lib/python$PY_VERSION" light)
+        share() { [ -n "$BOARD_FLASH_BYTES" ] && awk -v a="$1" -v b="$BOARD_FLASH_BYTES" 'BEGIN { printf "%.0f%%", 100 * a / b }' || echo -; }
+        foot+=("$(printf '%-34s %12s %12s %12s %6s %12s %6s %14s' "$BUILD_NAME" "$lp" "$std" $((lp + std)) \
+            "$(share $((lp + std)))" $((lp + light)) "$(share $((lp + light)))" "${BOARD_FLASH_BYTES:--}")")
+    fi
 done
+if [ "${#foot[@]}" -gt 0 ]; then
+    printf '\nmusl runtime footprint of Python, bytes, uncompressed: stripped libpython + the stdlib as .pyc and\nstripped lib-dynload, as tested and as python3-light alone (see shipped_stdlib):\n'
+    printf '%-34s %12s %12s %12s %6s %12s %6s %14s\n' "target/board" "libpython" "stdlib" "as tested" "flash" "light" "flash" "flash bytes"
+    printf '%s\n' "${foot[@]}"
+fi
 exit "$rc"

@@ -351,8 +351,9 @@ impl Host for Collectd {
     }
 
     fn spawn(&self, name: &CStr, f: ThreadMain, arg: *mut c_void) -> bool {
-        // SAFETY: pthread_t is a plain integer or pointer on every libc; all zero
-        // is a valid "no thread yet" value for the out-parameter.
+        // SAFETY: pthread_t is an integer (glibc) or a pointer (musl's `struct
+        // __pthread *`): all-zero bytes are a valid value of either, and
+        // pthread_create overwrites it.
         let mut t: ffi::pthread_t = unsafe { core::mem::zeroed() };
         // SAFETY: `t` is a valid out-pointer; `f` and `arg` follow pthread_create's
         // contract (the callee owns `arg`); collectd copies the name.

@@ -47,17 +47,19 @@ static STATES: std::sync::Mutex<()> = std::sync::Mutex::new(());
 thread_local! {
     /// This thread has a long-lived Python thread state (see module docs).
     static KEPT: Cell<bool> = const { Cell::new(false) };
-    /// with_gil created that state, so it is deleted when the thread exits.
-    static CREATED: ReleaseAtExit = const { ReleaseAtExit(Cell::new(false)) };
+    /// The state with_gil created for this thread (null: none), deleted when the
+    /// thread exits.
+    static CREATED: ReleaseAtExit = const { ReleaseAtExit(Cell::new(core::ptr::null_mut())) };
 }
 
 /// Deletes the thread state that with_gil created for this thread, from the
 /// thread-local destructors that run when the thread exits.
-struct ReleaseAtExit(Cell<bool>);
+struct ReleaseAtExit(Cell<*mut PyThreadState>);
 
 impl Drop for ReleaseAtExit {
     fn drop(&mut self) {
-        if !self.0.replace(false) {
+        let ts = self.0.replace(core::ptr::null_mut());
+        if ts.is_null() {
             return;
         }
         let _ = std::panic::catch_unwind(|| {
@@ -66,15 +68,28 @@ impl Drop for ReleaseAtExit {
                 return; // Py_Finalize freed every thread state
             }
             // SAFETY: Python is initialised and cannot be finalized while we hold
-            // STATES. This thread's state is bound to it (gilstate counter 1, GIL
-            // not held: with_gil's Ensure/Release pairs are balanced here). Ensure
+            // STATES. `ts` is this thread's state, parked (GIL not held: with_gil's
+            // Ensure/Release pairs are balanced here). Where it is still bound to
+            // the thread (gilstate counter 1; glibc runs Rust's TLS destructors
+            // before the thread-specific values are cleared), Ensure
             // takes the GIL (counter 2), the LOCKED release only drops the counter
             // to 1, the UNLOCKED one to 0, which clears and deletes the current
             // thread state and releases the GIL.
             unsafe {
-                let _ = PyGILState_Ensure();
-                PyGILState_Release(PyGILState_STATE::PyGILState_LOCKED);
-                PyGILState_Release(PyGILState_STATE::PyGILState_UNLOCKED);
+                if PyGILState_GetThisThreadState() == ts {
+                    let _ = PyGILState_Ensure();
+                    PyGILState_Release(PyGILState_STATE::PyGILState_LOCKED);
+                    PyGILState_Release(PyGILState_STATE::PyGILState_UNLOCKED);
+                } else {
+                    // musl zeroes every thread-specific value, CPython's gilstate
+                    // binding included, as it runs the key destructors (Rust's TLS
+                    // destructors are one of them there): Ensure would make a second
+                    // state. `ts` is still this thread's parked state (GIL not held):
+                    // take it back, clear it and delete it, which releases the GIL.
+                    PyEval_RestoreThread(ts);
+                    PyThreadState_Clear(ts);
+                    PyThreadState_DeleteCurrent();
+                }
             }
             KEPT.with(|k| k.set(false));
         });
@@ -212,8 +227,8 @@ pub fn with_gil<R>(f: impl FnOnce() -> R) -> Option<R> {
         unsafe {
             if PyGILState_GetThisThreadState().is_null() {
                 PyGILState_Ensure();
-                PyEval_SaveThread();
-                CREATED.with(|c| c.0.set(true));
+                let ts = PyEval_SaveThread();
+                CREATED.with(|c| c.0.set(ts));
             }
         }
         KEPT.with(|k| k.set(true));

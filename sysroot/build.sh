@@ -35,6 +35,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$arg" ] || die "usage: sysroot/build.sh <debarch|triple|board|amd64> [--suite S] [--refresh]"
 load_target "$arg"
+# musl targets have no Debian root: built from source
+[ "$LIBC" = musl ] && exec "$H/musl.sh" "$arg" ${refresh:+$([ "$refresh" = 1 ] && echo --rebuild)}
 CDPY_SUITE=$SUITE
 N=$(basename "$SYSROOT") # <debarch>[-<suite>]
 A=$DEB_ARCH S=$SYSROOT D=$CDPY_CACHE/debs/$N STAMP=$CDPY_CACHE/sysroot/$N.stamp

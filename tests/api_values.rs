@@ -32,15 +32,26 @@ fn run(p: Plugin, group: &str) -> Run {
 /// Runs probe group `group` of api_values.py under both plugins and
 /// compares; returns the C run for further spec checks.
 fn run_group(group: &str) -> Option<RunResult> {
+    run_group_except(group, |_| false).map(|(c, _)| c)
+}
+
+/// run_group, leaving the obs.txt lines for which `skip` is true out of the
+/// comparison; returns both runs.
+fn run_group_except(group: &str, skip: impl Fn(&str) -> bool) -> Option<(RunResult, RunResult)> {
     if !differential_enabled() {
         return None;
     }
     let (c, o) = run_both(|p| run(p, group));
     c.assert_clean_exit();
     o.assert_clean_exit();
-    assert_same_lines("obs.txt", &c, &o, |r| r.out_lines("obs.txt"));
+    assert_same_lines("obs.txt", &c, &o, |r| {
+        r.out_lines("obs.txt")
+            .into_iter()
+            .filter(|l| !skip(l))
+            .collect()
+    });
     assert_same_lines("log", &c, &o, log_ordered);
-    Some(c)
+    Some((c, o))
 }
 
 #[test]
@@ -130,9 +141,32 @@ fn diff_b_val_10_11_dispatch_errors() {
 
 #[test]
 fn diff_b_val_20_21_write() {
-    let Some(c) = run_group("write_probes") else {
+    // B-BUG-04: Values.write(interval=<int>) parses an int into the double's first
+    // 4 bytes. Ours splices the low 32 bits, as the C plugin does on every
+    // little-endian target; on a big-endian one (CDPY_ENDIAN=big: ath79) those bytes
+    // are the C double's high word, so the C plugin's interval comes out as 0.0
+    // there. Those lines are compared with the little-endian result instead.
+    let big_endian = std::env::var("CDPY_ENDIAN").is_ok_and(|e| e == "big");
+    let spliced = |l: &str| {
+        big_endian
+            && l.starts_with("  seen ")
+            && l.contains("type_instance='t'")
+            && l.contains("type='gauge'")
+    };
+    let Some((c, o)) = run_group_except("write_probes", spliced) else {
         return;
     };
+    let le_line = "  seen repr collectd.Values(type='gauge',type_instance='t',plugin='apiw',host='testhost',interval=1.5000009527429938,values=[1.5])";
+    if big_endian {
+        assert_out_has(&o, "obs.txt", &[le_line]);
+        assert_out_has(
+            &c,
+            "obs.txt",
+            &["  seen repr collectd.Values(type='gauge',type_instance='t',plugin='apiw',host='testhost',values=[1.5])"],
+        );
+    } else {
+        assert_out_has(&c, "obs.txt", &[le_line]);
+    }
     assert_out_has(
         &c,
         "obs.txt",
@@ -140,8 +174,6 @@ fn diff_b_val_20_21_write() {
             "write no destination !! TypeError: function missing required argument 'destination' (pos 1)",
             "write unknown destination !! RuntimeError: error dispatching values, read the logs",
             "write interval float !! TypeError: 'float' object cannot be interpreted as an integer",
-            // B-BUG-04: the int is spliced into the low 32 bits of the interval
-            "  seen repr collectd.Values(type='gauge',type_instance='t',plugin='apiw',host='testhost',interval=1.5000009527429938,values=[1.5])",
             // time/interval not filled in, host/plugin defaults are
             "  seen repr collectd.Values(type='gauge',plugin='python',host='testhost',values=[1.0])",
             "  seen repr collectd.Values(type='load',type_instance='t',plugin='apiw',host='testhost',values=[1.5, 2.0, 1.0])",

@@ -10,6 +10,9 @@
 //! | `CDPY_QEMU`     | qemu-user binary (e.g. `qemu-arm-static`); the daemon is run as `$CDPY_QEMU -L $CDPY_SYSROOT <collectd> …` (requires `CDPY_SYSROOT`). Without it, a `CDPY_SYSROOT` of this machine's architecture (a Debian trixie or sid root) runs through the root's own dynamic loader: `$S/usr/lib/<multiarch>/ld-linux*.so* --library-path $S/lib/<multiarch>:$S/usr/lib/<multiarch> <collectd> …` |
 //! | `CDPY_PYTHON_VERSION` | the CPython of the daemon's `python.so` (`3.13`, …), for expectations that are CPython's own text; default: the root's `usr/lib/python3.X`, else 3.11 |
 //! | `CDPY_COLLECTD` | collectd binary override (default `$CDPY_SYSROOT/usr/sbin/collectd` or `/usr/sbin/collectd`) |
+//! | `CDPY_ABSENT_MODULES` | extension modules the daemon's CPython was built without (`_ctypes _ssl` on the musl roots, like OpenWrt's python3-light): B-ABI-02 then expects them to be missing |
+//! | `CDPY_ENDIAN`   | `big` on a big-endian target (ath79): B-BUG-04's spliced interval differs in the C plugin there |
+//! | `CDPY_LIBC`     | `musl` for the musl roots (informational, like `CDPY_TARGET`) |
 //! | `CDPY_ONLY`     | `c` or `ours`: run only that half of the per-plugin tests (differential tests are skipped) |
 //! | `CDPY_TIMEOUT`  | seconds to wait for a run's condition (default 20, 90 under qemu) |
 //! | `CDPY_KEEP`     | `1`: keep every run dir (failed runs are always kept) |

@@ -12,6 +12,9 @@ for name in ('_ctypes', '_decimal', '_json', 'math', '_ssl'):
     except Exception as e:  # recorded, compared between plugins
         record('import %s failed: %s: %s' % (name, type(e).__name__, e))
 
-import ctypes
-record('ctypes sizeof(c_long)=%d' % ctypes.sizeof(ctypes.c_long))
+try:
+    import ctypes
+    record('ctypes sizeof(c_long)=%d' % ctypes.sizeof(ctypes.c_long))
+except ImportError as e:  # a Python built without libffi (OpenWrt's python3-light)
+    record('ctypes failed: %s' % type(e).__name__)
 record('decimal %s' % (__import__('decimal').Decimal('1.10') + 1,))
