@@ -88,17 +88,25 @@ apt_setup() {
         rm -f "$APT_DIR"/etc/sources.list.d/*
         cp "$want" "$APT_DIR/etc/sources.list.d/$dst"
     fi
-    cat >"$APT_DIR/apt.conf.new" <<EOF
-APT::Architecture "$arch";
-APT::Architectures { "$arch"; };
-Dir::Etc "$APT_DIR/etc/";
-Dir::Etc::main "$APT_DIR/apt.conf";
+    {
+        printf 'APT::Architecture "%s";\nAPT::Architectures { "%s"; };\n' "$arch" "$arch"
+        apt_private_conf "$APT_DIR"
+    } >"$APT_DIR/apt.conf.new"
+    mv "$APT_DIR/apt.conf.new" "$APT_DIR/apt.conf"
+}
+
+# apt_private_conf DIR: the apt.conf lines of a private state in DIR (etc/, state/,
+# cache/ below it; the host's trusted keys), shared by every private state.
+apt_private_conf() {
+    cat <<EOF
+Dir::Etc "$1/etc/";
+Dir::Etc::main "$1/apt.conf";
 Dir::Etc::Trusted "/etc/apt/trusted.gpg";
 Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d/";
-Dir::State "$APT_DIR/state/";
-Dir::State::status "$APT_DIR/state/status";
-Dir::Cache "$APT_DIR/cache/";
-Dir::Log "$APT_DIR/";
+Dir::State "$1/state/";
+Dir::State::status "$1/state/status";
+Dir::Cache "$1/cache/";
+Dir::Log "$1/";
 APT::Install-Recommends "false";
 APT::Get::AllowUnauthenticated "false";
 Acquire::Retries "3";
@@ -107,7 +115,6 @@ Acquire::GzipIndexes "true";
 Dir::Cache::srcpkgcache "";
 Debug::NoLocking "true";
 EOF
-    mv "$APT_DIR/apt.conf.new" "$APT_DIR/apt.conf"
 }
 
 # apt_target DEBARCH ARGS...: apt-get ARGS with the private state of DEBARCH.

@@ -68,21 +68,7 @@ M=$(mirror)
     done
 } >"$SD/sources.want"
 cmp -s "$SD/sources.want" "$SD/etc/sources.list.d/deb-src.list" || cp "$SD/sources.want" "$SD/etc/sources.list.d/deb-src.list"
-cat >"$SD/apt.conf" <<EOF
-Dir::Etc "$SD/etc/";
-Dir::Etc::main "$SD/apt.conf";
-Dir::Etc::Trusted "/etc/apt/trusted.gpg";
-Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d/";
-Dir::State "$SD/state/";
-Dir::State::status "$SD/state/status";
-Dir::Cache "$SD/cache/";
-Dir::Log "$SD/";
-Acquire::Retries "3";
-Acquire::Check-Valid-Until "false";
-Acquire::GzipIndexes "true";
-Dir::Cache::srcpkgcache "";
-Debug::NoLocking "true";
-EOF
+apt_private_conf "$SD" >"$SD/apt.conf"
 aptsrc() { APT_CONFIG=$SD/apt.conf apt-get "$@"; }
 have_lists() { compgen -G "$SD/state/lists/*_Sources*" >/dev/null; }
 fresh_lists() { [ -n "$(find "$SD/state/lists" -maxdepth 1 -name '*_Sources*' -mmin -60 -print -quit)" ]; }
