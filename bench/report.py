@@ -51,6 +51,11 @@ def per(num, den):
     return lambda r: float(r[num]) / float(r[den])
 
 
+def above(r):
+    """calls mode: (API loop - baseline loop) / iterations"""
+    return (float(r['api']) - float(r['base'])) / float(r['cg_calls'])
+
+
 # (label, scenario, key, format, better)
 METRICS = [
     ('empty read cb: CPU us/call (process)', 'empty', 'cpu_us_per_call', 'us', 'lower'),
@@ -73,6 +78,11 @@ METRICS = [
      ('cgdispw', per('instr', 'cg_values'), 'cgdisp', per('instr', 'cg_values')), 'int', 'lower'),
     ('py dispatch+meta4 -> py write: received values/s', 'dispwmeta', 'received_values_per_s', 'rate', 'higher'),
     ('py dispatch+meta4 -> py write: CPU us/value (process)', 'dispwmeta', 'cpu_us_per_value', 'us', 'lower'),
+    ('Values.dispatch, gauge: instr/call above a bare call [cg]', 'cgcall_gauge', above, 'int', 'lower'),
+    ('Values.dispatch, 2-DS derive: instr/call above a bare call [cg]', 'cgcall_multids', above, 'int', 'lower'),
+    ('Values.dispatch, 4-entry meta: instr/call above a bare call [cg]', 'cgcall_meta4', above, 'int', 'lower'),
+    ('Notification.dispatch: instr/call above a bare call [cg]', 'cgcall_notif', above, 'int', 'lower'),
+    ('collectd.info: instr/call above a bare call [cg]', 'cgcall_info', above, 'int', 'lower'),
     ('peak RSS, trivial script: VmHWM KiB', 'idle', 'vmhwm_kib', 'int', 'lower'),
     ('peak RSS, dispatch -> py write (incl. queue): VmHWM KiB', 'dispw', 'vmhwm_kib', 'int', 'lower'),
     ('python.so stripped size: bytes', 'size', 'bytes', 'int', 'lower'),

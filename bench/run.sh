@@ -7,6 +7,8 @@
 #   --quick         1 repetition, no callgrind (~30 s)
 #   --reps N        timed repetitions per plugin (default 3; median is shown)
 #   --no-callgrind  skip the valgrind/callgrind instruction counts
+#   --calls-only    only the callgrind per-call rows (API call above a bare call;
+#                   BENCH_CALLS="gauge multids meta4 notif info" picks some)
 #   --no-build      use the existing target/release/libcollectd_python.so
 #   --keep          keep the work dir (always kept when a run failed)
 # Environment: CDPY_COLLECTD (daemon, default /usr/sbin/collectd),
@@ -28,12 +30,13 @@ NICE=(nice -n "${BENCH_NICE:-10}")
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 OURS=${BENCH_OURS:-$TARGET_DIR/release/libcollectd_python.so}
 
-reps=3 window=2 callgrind=1 build=1 keep=0
+reps=3 window=2 callgrind=1 build=1 keep=0 calls_only=0
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) reps=1 callgrind=0 ;;
         --reps) reps=$2; shift ;;
         --no-callgrind) callgrind=0 ;;
+        --calls-only) calls_only=1 reps=0 ;;
         --no-build) build=0 ;;
         --keep) keep=1 ;;
         -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
@@ -72,7 +75,7 @@ if [ ! -x "$COLLECTD" ] || [ ! -f "$C_PLUGIN" ]; then
 fi
 [ -x "$COLLECTD" ] || die "no collectd daemon at $COLLECTD"
 [ -f "$C_PLUGIN" ] || die "no C python plugin at $C_PLUGIN"
-for p in logfile.so csv.so; do
+for p in logfile.so csv.so network.so; do
     [ -f "$PLUGIN_SRC_DIR/$p" ] || die "missing $PLUGIN_SRC_DIR/$p"
 done
 [ -f "$TYPES_DB" ] || die "no types.db at $TYPES_DB"
@@ -111,6 +114,15 @@ alive() { # pid is running (not a zombie)
 
 WRAP=()
 EXTRA_CONF=''
+# LOG_LEVEL: logfile's LogLevel; "none" loads no log plugin (collectd then
+# prints its own messages to stderr), for runs that must not pay for logfile
+# writing every notification
+LOG_LEVEL=info
+log_conf() {
+    [ "$LOG_LEVEL" = none ] && return 0
+    printf 'LoadPlugin logfile\n<Plugin logfile>\n  LogLevel %s\n  File "%s/collectd.log"\n  Timestamp false\n  PrintSeverity true\n</Plugin>\n' \
+        "$LOG_LEVEL" "$1"
+}
 # Discard value lists after the cache update: without any write plugin the
 # built-in "write" target would log an info message for every value.
 DISCARD_CONF='PostCacheChain "Discard"
@@ -129,7 +141,7 @@ run_case() {
     mkdir -p "$dir/plugins"
     # copy, never symlink: collectd refuses to load symlinked plugins
     cp "$src" "$dir/plugins/python.so"
-    cp "$PLUGIN_SRC_DIR/logfile.so" "$PLUGIN_SRC_DIR/csv.so" "$dir/plugins/"
+    cp "$PLUGIN_SRC_DIR/logfile.so" "$PLUGIN_SRC_DIR/csv.so" "$PLUGIN_SRC_DIR/network.so" "$dir/plugins/"
     cat >"$dir/collectd.conf" <<EOF
 Hostname "benchhost"
 FQDNLookup false
@@ -141,13 +153,7 @@ Interval 1
 ReadThreads 1
 WriteThreads 1
 
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$dir/collectd.log"
-  Timestamp false
-  PrintSeverity true
-</Plugin>
+$(log_conf "$dir")
 
 <LoadPlugin python>
   Globals true
@@ -213,6 +219,35 @@ cg_pair() {
     done
 }
 
+# cg_calls <call> [VAR=value...]: callgrind per-call cost of one API call
+# (BENCH_MODE=calls): dump 1 is the baseline loop, dump 2 the API loop; the
+# result gets base=/api= totals. No consumer is configured (Discard chain, logfile
+# at LogLevel warning, or none for notifications): what is left is the plugin's
+# work plus collectd's own dispatch floor, the same for both plugins.
+cg_calls() {
+    local call=$1 scenario=cgcall_$1 p pids=() b a
+    shift
+    WRAP=(valgrind -q --tool=callgrind --zero-before='*getppid' --dump-before='*getpgrp')
+    for p in c ours; do
+        ( WRAP+=(--callgrind-out-file="$WORK/runs/$scenario.$p/cg.out")
+          run_case "$scenario" $p 300 BENCH_CG=1 BENCH_MODE=calls BENCH_CALL="$call" "$@" ) &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || failed=1; done
+    WRAP=()
+    for p in c ours; do
+        local d=$WORK/runs/$scenario.$p
+        b=$(sed -n 's/^totals: //p' "$d/cg.out.1" 2>/dev/null || true)
+        a=$(sed -n 's/^totals: //p' "$d/cg.out.2" 2>/dev/null || true)
+        if [ -n "$b" ] && [ -n "$a" ] && [ -f "$d/result" ]; then
+            printf 'base=%s\napi=%s\n' "$b" "$a" >>"$d/result"
+        else
+            log "FAILED: callgrind $scenario.$p (missing dump)"; failed=1
+            rm -f "$d/result"
+        fi
+    done
+}
+
 t0=$SECONDS
 log "C plugin: $C_PLUGIN"
 log "ours:     $OURS"
@@ -242,6 +277,7 @@ done
 REP=
 
 if [ $callgrind = 1 ]; then
+  if [ $calls_only = 0 ]; then
     log "callgrind runs"
     cg_pair cgempty BENCH_MODE=empty BENCH_NCB=20 BENCH_CG_CALLS=2000
     EXTRA_CONF=$DISCARD_CONF
@@ -249,6 +285,23 @@ if [ $callgrind = 1 ]; then
     cg_pair cgdispmeta BENCH_MODE=dispatch BENCH_BATCH=5000 BENCH_BATCHES=1 BENCH_META=1
     EXTRA_CONF=
     cg_pair cgdispw BENCH_MODE=dispatch BENCH_BATCH=5000 BENCH_BATCHES=1 BENCH_WRITER=1
+  fi
+    log "callgrind per-call runs"
+    for call in ${BENCH_CALLS:-gauge multids meta4 notif info}; do
+        if [ "$call" = notif ]; then
+            # collectd refuses a notification nobody receives; logfile would
+            # fopen and format for each, so the cheapest real consumer gets
+            # them: the network plugin, sending to a local port nobody uses
+            LOG_LEVEL=none EXTRA_CONF='LoadPlugin network
+<Plugin network>
+  Server "127.0.0.1" "25899"
+</Plugin>'
+        else
+            LOG_LEVEL=warning EXTRA_CONF=$DISCARD_CONF
+        fi
+        cg_calls "$call" BENCH_CG_CALLS=5000
+    done
+    EXTRA_CONF= LOG_LEVEL=info
 fi
 
 log "done in $((SECONDS - t0)) s"

@@ -98,55 +98,45 @@ impl Drop for CMeta {
     }
 }
 
-/// Fills a C value list from ours; `values` must outlive the result's use.
-fn to_c(
-    vl: &ValueList,
-    values: &mut [ffi::value_t; MAX_VALUES],
-    meta: &CMeta,
-) -> Result<ffi::value_list_t, DispatchError> {
-    // SAFETY: value_list_t is plain data (pointers, integers, char arrays); all
-    // zero is its documented initial state (VALUE_LIST_INIT).
-    let mut c: ffi::value_list_t = unsafe { core::mem::zeroed() };
-    for (slot, v) in values.iter_mut().zip(vl.values.iter()) {
-        *slot = match *v {
-            Value::Counter(x) => ffi::value_t { counter: x },
-            Value::Gauge(x) => ffi::value_t { gauge: x },
-            Value::Derive(x) => ffi::value_t { derive: x },
-            Value::Absolute(x) => ffi::value_t { absolute: x },
-        };
-    }
-    c.values = values.as_mut_ptr();
-    c.values_len = vl.values.len() as _;
-    c.time = vl.time;
-    c.interval = vl.interval;
+// The head of our ValueList is collectd's value_list_t, field for field: checked
+// here, against plugin.h as bindgen translated it for this target.
+const _: () = {
+    use crate::values::head_layout as h;
+    use core::mem::{offset_of, size_of};
+    type C = ffi::value_list_t;
+    assert!(h::VALUES == offset_of!(C, values));
+    assert!(h::VALUES_LEN == offset_of!(C, values_len));
+    assert!(h::TIME == offset_of!(C, time));
+    assert!(h::INTERVAL == offset_of!(C, interval));
+    assert!(h::HOST == offset_of!(C, host));
+    assert!(h::PLUGIN == offset_of!(C, plugin));
+    assert!(h::PLUGIN_INSTANCE == offset_of!(C, plugin_instance));
+    assert!(h::TYPE == offset_of!(C, type_));
+    assert!(h::TYPE_INSTANCE == offset_of!(C, type_instance));
+    assert!(h::META == offset_of!(C, meta));
+    assert!(size_of::<C>() <= size_of::<ValueList>());
+    // value_t is one 8-byte union, as RawValue
+    assert!(size_of::<ffi::value_t>() == size_of::<crate::values::RawValue>());
+    assert!(core::mem::align_of::<ffi::value_t>() == core::mem::align_of::<u64>());
+};
+
+/// Fills in collectd's defaults in place (empty host: the global hostname,
+/// empty plugin: `python`), builds the meta object and hands the list's head
+/// to `f` (0 = success).
+fn with_c_list(
+    vl: &mut ValueList,
+    f: impl FnOnce(*const ffi::value_list_t) -> c_int,
+) -> Result<(), DispatchError> {
     if vl.host.is_empty() {
-        let h = hostname().ok_or(DispatchError::NoHostname)?;
-        copy_name(&mut c.host, h.to_bytes());
-    } else {
-        copy_name(&mut c.host, vl.host.as_bytes());
+        vl.host
+            .set(hostname().ok_or(DispatchError::NoHostname)?.to_bytes());
     }
     if vl.plugin.is_empty() {
-        copy_name(&mut c.plugin, b"python");
-    } else {
-        copy_name(&mut c.plugin, vl.plugin.as_bytes());
+        vl.plugin.set(b"python");
     }
-    copy_name(&mut c.plugin_instance, vl.plugin_instance.as_bytes());
-    copy_name(&mut c.type_, vl.type_.as_bytes());
-    copy_name(&mut c.type_instance, vl.type_instance.as_bytes());
-    c.meta = meta.0;
-    Ok(c)
-}
-
-/// Builds the C value list on the stack and hands it to `f` (0 = success).
-fn with_c_list(
-    vl: &ValueList,
-    f: impl FnOnce(&ffi::value_list_t) -> c_int,
-) -> Result<(), DispatchError> {
-    // SAFETY: value_t is a plain union of 8-byte numbers; zero is valid.
-    let mut values: [ffi::value_t; MAX_VALUES] = unsafe { core::mem::zeroed() };
     let meta = CMeta::build(&vl.meta);
-    let c = to_c(vl, &mut values, &meta)?;
-    match f(&c) {
+    let head = vl.head(meta.0.cast()).cast::<ffi::value_list_t>();
+    match f(head) {
         0 => Ok(()),
         _ => Err(DispatchError::Failed),
     }
@@ -181,29 +171,30 @@ impl Host for Collectd {
         log(level, msg)
     }
 
-    fn ds_types(&self, type_: &CStr) -> Option<DsTypes> {
+    fn ds_types(&self, type_: &CStr, out: &mut DsTypes) -> bool {
         // SAFETY: plugin_get_ds takes a C string and returns NULL or a data set
         // owned by collectd that is never freed while plugins run.
-        let ds = unsafe { ffi::plugin_get_ds(type_.as_ptr()).as_ref() }?;
-        let mut out = DsTypes {
-            count: ds.ds_num,
-            types: heapless::Vec::new(),
+        let Some(ds) = (unsafe { ffi::plugin_get_ds(type_.as_ptr()).as_ref() }) else {
+            return false;
         };
+        out.count = ds.ds_num;
+        out.types.clear();
         for i in 0..out.count.min(MAX_VALUES) {
             // SAFETY: `ds.ds` points to `ds_num` data sources.
             let t = unsafe { (*ds.ds.add(i)).type_ };
             let _ = out.types.push(t);
         }
-        Some(out)
+        true
     }
 
-    fn dispatch_values(&self, vl: &ValueList) -> Result<(), DispatchError> {
-        // SAFETY: `c` is a complete value list whose pointers (values, meta) stay
-        // valid for the call; collectd copies what it keeps.
+    fn dispatch_values(&self, vl: &mut ValueList) -> Result<(), DispatchError> {
+        // SAFETY: `c` is a complete value list (layout checked above) whose
+        // pointers (values, meta) stay valid for the call; collectd copies what
+        // it keeps.
         with_c_list(vl, |c| unsafe { ffi::plugin_dispatch_values(c) })
     }
 
-    fn write_values(&self, destination: &CStr, vl: &ValueList) -> Result<(), DispatchError> {
+    fn write_values(&self, destination: &CStr, vl: &mut ValueList) -> Result<(), DispatchError> {
         // SAFETY: as in dispatch_values; a NULL data set makes collectd look it up.
         with_c_list(vl, |c| unsafe {
             ffi::plugin_write(destination.as_ptr(), ptr::null(), c)

@@ -119,12 +119,14 @@ pub struct DataSource<'a> {
 pub trait Host: Sync {
     /// `plugin_log(level, "%s", msg)`.
     fn log(&self, level: i32, msg: &CStr);
-    /// Source types of the named data set (`plugin_get_ds`).
-    fn ds_types(&self, type_: &CStr) -> Option<DsTypes>;
-    /// `plugin_dispatch_values`; empty host/plugin are filled in here.
-    fn dispatch_values(&self, vl: &ValueList) -> Result<(), DispatchError>;
-    /// `plugin_write(destination, NULL, vl)`.
-    fn write_values(&self, destination: &CStr, vl: &ValueList) -> Result<(), DispatchError>;
+    /// Source types of the named data set (`plugin_get_ds`) into `out`; false if
+    /// the type is unknown.
+    fn ds_types(&self, type_: &CStr, out: &mut DsTypes) -> bool;
+    /// `plugin_dispatch_values` with `vl` as it is (its head is collectd's
+    /// `value_list_t`); empty host/plugin are filled in here, in place.
+    fn dispatch_values(&self, vl: &mut ValueList) -> Result<(), DispatchError>;
+    /// `plugin_write(destination, NULL, vl)`, filled in like `dispatch_values`.
+    fn write_values(&self, destination: &CStr, vl: &mut ValueList) -> Result<(), DispatchError>;
     /// Calls `f` for each data source of the named data set; false if unknown.
     fn data_set(&self, type_: &CStr, f: &mut dyn FnMut(DataSource<'_>)) -> bool;
     /// `plugin_dispatch_notification` (synchronous).
@@ -188,13 +190,13 @@ impl Host for NoHost {
     fn log(&self, _level: i32, msg: &CStr) {
         eprintln!("{}", msg.to_string_lossy());
     }
-    fn ds_types(&self, _: &CStr) -> Option<DsTypes> {
-        None
+    fn ds_types(&self, _: &CStr, _: &mut DsTypes) -> bool {
+        false
     }
-    fn dispatch_values(&self, _: &ValueList) -> Result<(), DispatchError> {
+    fn dispatch_values(&self, _: &mut ValueList) -> Result<(), DispatchError> {
         Err(DispatchError::Failed)
     }
-    fn write_values(&self, _: &CStr, _: &ValueList) -> Result<(), DispatchError> {
+    fn write_values(&self, _: &CStr, _: &mut ValueList) -> Result<(), DispatchError> {
         Err(DispatchError::Failed)
     }
     fn data_set(&self, _: &CStr, _: &mut dyn FnMut(DataSource<'_>)) -> bool {

@@ -111,10 +111,44 @@ impl fmt::Display for CapacityError {
     }
 }
 
-/// A value list ready to hand to collectd, built on the stack.
-#[derive(Default)]
+/// One value as collectd's `value_t` union holds it: the 8 bytes of a counter,
+/// gauge (an IEEE double), derive or absolute, in the target's byte order.
+#[derive(Clone, Copy, PartialEq, Debug)]
+#[repr(transparent)]
+pub struct RawValue(u64);
+
+impl From<Value> for RawValue {
+    fn from(v: Value) -> RawValue {
+        RawValue(match v {
+            Value::Counter(x) | Value::Absolute(x) => x,
+            Value::Gauge(x) => x.to_bits(),
+            Value::Derive(x) => x as u64,
+        })
+    }
+}
+
+impl RawValue {
+    /// The value read as the given data-source type.
+    #[cfg(test)]
+    pub fn get(self, t: DsType) -> Value {
+        match t {
+            DsType::Counter => Value::Counter(self.0),
+            DsType::Gauge => Value::Gauge(f64::from_bits(self.0)),
+            DsType::Derive => Value::Derive(self.0 as i64),
+            DsType::Absolute => Value::Absolute(self.0),
+        }
+    }
+}
+
+/// A value list ready to hand to collectd, built on the stack and filled once:
+/// its head is collectd's `value_list_t` field for field (`daemon.rs` checks the
+/// layout against `plugin.h` at compile time), so the host passes it as it is,
+/// with no second copy of the names. The values array is not zero-filled.
+#[repr(C)]
 pub struct ValueList {
-    pub values: heapless::Vec<Value, MAX_VALUES>,
+    // --- collectd's value_list_t ---
+    values_ptr: *mut RawValue,
+    values_len: usize,
     /// cdtime (2^-30 s); 0 = "now" for dispatch.
     pub time: u64,
     /// cdtime; 0 = the context interval for dispatch.
@@ -124,16 +158,82 @@ pub struct ValueList {
     pub plugin_instance: Name,
     pub type_: Name,
     pub type_instance: Name,
+    meta_ptr: *mut core::ffi::c_void,
+    // --- ours ---
+    /// `values_len` of these are initialised.
+    values: [core::mem::MaybeUninit<RawValue>; MAX_VALUES],
     pub meta: MetaPool,
 }
 
-impl ValueList {
-    pub fn push(&mut self, v: Value) -> Result<(), CapacityError> {
-        let type_len = self.values.len() + 1;
-        self.values
-            .push(v)
-            .map_err(|_| CapacityError::TooManyValues { type_len })
+impl Default for ValueList {
+    fn default() -> Self {
+        Self::new()
     }
+}
+
+impl ValueList {
+    pub fn new() -> ValueList {
+        ValueList {
+            values_ptr: core::ptr::null_mut(),
+            values_len: 0,
+            time: 0,
+            interval: 0,
+            host: Name::default(),
+            plugin: Name::default(),
+            plugin_instance: Name::default(),
+            type_: Name::default(),
+            type_instance: Name::default(),
+            meta_ptr: core::ptr::null_mut(),
+            values: [const { core::mem::MaybeUninit::uninit() }; MAX_VALUES],
+            meta: MetaPool::default(),
+        }
+    }
+
+    pub fn push(&mut self, v: Value) -> Result<(), CapacityError> {
+        let Some(slot) = self.values.get_mut(self.values_len) else {
+            return Err(CapacityError::TooManyValues {
+                type_len: self.values_len + 1,
+            });
+        };
+        slot.write(RawValue::from(v));
+        self.values_len += 1;
+        Ok(())
+    }
+
+    /// The values pushed so far.
+    #[cfg(test)]
+    pub fn values(&self) -> &[RawValue] {
+        // SAFETY: the first `values_len` elements were written by `push`, and
+        // MaybeUninit<RawValue> has RawValue's layout.
+        unsafe {
+            core::slice::from_raw_parts(self.values.as_ptr().cast::<RawValue>(), self.values_len)
+        }
+    }
+
+    /// Completes the head for collectd (the values pointer into this list, the
+    /// host's meta object) and returns a pointer to it: a `value_list_t *` that
+    /// is valid while `self` is neither moved nor changed.
+    pub fn head(&mut self, meta: *mut core::ffi::c_void) -> *const core::ffi::c_void {
+        self.values_ptr = self.values.as_mut_ptr().cast();
+        self.meta_ptr = meta;
+        (self as *const ValueList).cast()
+    }
+}
+
+/// Offsets of the C head's fields, for the host's layout check.
+pub mod head_layout {
+    use super::ValueList;
+    use core::mem::offset_of;
+    pub const VALUES: usize = offset_of!(ValueList, values_ptr);
+    pub const VALUES_LEN: usize = offset_of!(ValueList, values_len);
+    pub const TIME: usize = offset_of!(ValueList, time);
+    pub const INTERVAL: usize = offset_of!(ValueList, interval);
+    pub const HOST: usize = offset_of!(ValueList, host);
+    pub const PLUGIN: usize = offset_of!(ValueList, plugin);
+    pub const PLUGIN_INSTANCE: usize = offset_of!(ValueList, plugin_instance);
+    pub const TYPE: usize = offset_of!(ValueList, type_);
+    pub const TYPE_INSTANCE: usize = offset_of!(ValueList, type_instance);
+    pub const META: usize = offset_of!(ValueList, meta_ptr);
 }
 
 /// C's `(uint64_t)(d * 1073741824.0)` exactly as GCC compiles it on x86-64
@@ -203,10 +303,12 @@ mod tests {
 
     #[test]
     fn capacity_is_an_error_not_a_panic() {
-        let mut vl = ValueList::default();
+        let mut vl = ValueList::new();
         for i in 0..MAX_VALUES {
             vl.push(Value::Gauge(i as f64)).unwrap();
         }
+        assert_eq!(vl.values().len(), MAX_VALUES);
+        assert_eq!(vl.values()[3].get(DsType::Gauge), Value::Gauge(3.0));
         let e = vl.push(Value::Gauge(0.0)).unwrap_err();
         assert_eq!(
             e,
@@ -215,6 +317,18 @@ mod tests {
             }
         );
         assert!(e.to_string().contains("at most 64"));
+    }
+
+    #[test]
+    fn raw_values_round_trip_every_type() {
+        for (v, t) in [
+            (Value::Counter(u64::MAX), DsType::Counter),
+            (Value::Gauge(-2.5), DsType::Gauge),
+            (Value::Derive(-7), DsType::Derive),
+            (Value::Absolute(1 << 63), DsType::Absolute),
+        ] {
+            assert_eq!(RawValue::from(v).get(t), v);
+        }
     }
 }
 

@@ -211,3 +211,27 @@ fn ours_b_bug_06_empty_type_with_overrides() {
         o.dump()
     );
 }
+
+/// The vectorcall fast path of `dispatch`, `write`, `Notification.dispatch` and
+/// the log functions (B-VAL-10, B-VAL-20, B-NOTIF-10, B-LOG-01) behaves exactly
+/// as 5.12's PyArg parsing for every argument it declines: subclasses,
+/// non-interned and repeated keywords, NULs, surrogates, overflowing numbers,
+/// objects with `__float__`, meta of every kind (a dict whose value's `str()`
+/// changes it included).
+#[test]
+fn diff_b_val_10_fast_path_args() {
+    let Some(c) = run_group("fastpath_probes") else {
+        return;
+    };
+    assert_out_has(
+        &c,
+        "obs.txt",
+        &[
+            "fast write non-interned kw = None",
+            "fast write NUL dest !! TypeError: argument 1 must be encoded string without null bytes, not str",
+            "fast dispatch unknown kw !! TypeError: 'valuez' is an invalid keyword argument for this function",
+            "fast info kw !! TypeError: info() takes no keyword arguments",
+            "fast info no args !! TypeError: function takes exactly 1 argument (0 given)",
+        ],
+    );
+}

@@ -3,7 +3,7 @@
 The very same module runs under both plugins; bench/run.sh selects the
 workload through environment variables and reads the result file back.
 
-  BENCH_MODE     idle | empty | dispatch
+  BENCH_MODE     idle | empty | dispatch | calls
   BENCH_OUT      file the result is written to (key=value lines)
   BENCH_SECONDS  measured window (empty mode), default 3
   BENCH_WARMUP   seconds before the window starts (empty mode), default 0.5
@@ -262,8 +262,120 @@ def dispatch_read():
 
 
 # --------------------------------------------------------------------------
+# calls (callgrind only): the cost of one API call above a bare Python call.
+# One read call runs BENCH_CG_CALLS iterations of a loop that calls a Python
+# no-op with the same arguments (dump 1, the baseline), then the same loop with
+# the API call (dump 2).  Each loop is followed by the same wait for the other
+# threads (collectd's write thread drains the queue inside the window).
+#   BENCH_CALL  gauge | multids | meta4 | notif | info
 
-if MODE == 'idle':
+CALL = ENV.get('BENCH_CALL', 'gauge')
+
+
+def _nop_values(values=None):
+    pass
+
+
+def _nop_msg(msg):
+    pass
+
+
+def _nop():
+    pass
+
+
+def _settle_cg():
+    """_settle with polls far apart: their cost is spread over many calls."""
+    end = time.perf_counter() + 120
+    last, quiet = _others_ticks(), 0
+    while quiet < 3 and time.perf_counter() < end:
+        time.sleep(0.25)
+        cur = _others_ticks()
+        quiet = quiet + 1 if cur == last else 0
+        last = cur
+
+
+def _call_loops():
+    """(baseline loop, API loop) for CALL, both taking the iteration count."""
+    if CALL in ('gauge', 'meta4', 'multids'):
+        kw = dict(plugin='bench', type_instance='g', host='benchhost')
+        if CALL == 'multids':
+            kw['type'] = 'if_octets'
+        else:
+            kw['type'] = 'gauge'
+        if CALL == 'meta4':
+            kw['meta'] = META_DICT
+        d = collectd.Values(**kw).dispatch
+        nop = _nop_values
+        if CALL == 'multids':
+            def base(n):
+                for i in range(n):
+                    nop(values=[i, i])
+
+            def api(n):
+                for i in range(n):
+                    d(values=[i, i])
+        else:
+            def base(n):
+                for i in range(n):
+                    nop(values=[i])
+
+            def api(n):
+                for i in range(n):
+                    d(values=[i])
+        return base, api
+    if CALL == 'notif':
+        d = collectd.Notification(plugin='bench', type='gauge', host='benchhost',
+                                  severity=collectd.NOTIF_OKAY,
+                                  message='bench notification').dispatch
+        nop = _nop
+
+        def base(n):
+            for _ in range(n):
+                nop()
+
+        def api(n):
+            for _ in range(n):
+                d()
+        return base, api
+    if CALL == 'info':
+        info, nop = collectd.info, _nop_msg
+
+        def base(n):
+            for _ in range(n):
+                nop('bench message')
+
+        def api(n):
+            for _ in range(n):
+                info('bench message')
+        return base, api
+    raise ValueError('unknown BENCH_CALL %r' % CALL)
+
+
+def calls_read():
+    global _ran
+    if _ran:
+        return
+    _ran = True
+    base, api = _call_loops()
+    base(200)
+    api(200)                    # warm-up (caches, first-call paths)
+    _settle_cg()
+    os.getppid()                # callgrind: zero counters
+    base(CG_CALLS)
+    _settle_cg()
+    os.getpgrp()                # callgrind: dump 1 (baseline), counters zeroed
+    api(CG_CALLS)
+    _settle_cg()
+    os.getpgrp()                # callgrind: dump 2 (API)
+    _finish({'cg_calls': CG_CALLS, 'call': CALL})
+
+
+# --------------------------------------------------------------------------
+
+if MODE == 'calls':
+    collectd.register_read(calls_read, interval=0.05, name='bench_calls')
+elif MODE == 'idle':
     collectd.register_read(idle_read)
 elif MODE == 'empty':
     cb = empty_read_cg if CG else empty_read

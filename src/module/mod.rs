@@ -13,7 +13,7 @@ mod tests;
 
 use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
 use crate::python::kwlist;
-use crate::python::{allow_threads, trap, ArgStr, Logged};
+use crate::python::{allow_threads, args, trap, ArgStr, Logged};
 use core::ffi::{c_char, c_int, c_uint, c_ulong, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
@@ -250,13 +250,40 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
     })
 }
 
-/// B-LOG-01/02: `et`-parsed text, logged literally with the GIL released.
-unsafe fn log_at(level: i32, args: *mut PyObject) -> *mut PyObject {
-    let mut text = ArgStr::none();
-    // SAFETY: GIL held (module function); the format matches the outputs.
+/// B-LOG-01/02: `et`-parsed text, logged literally with the GIL released. A
+/// vectorcall: one exact `str`/`bytes` argument is logged straight from its
+/// buffer; anything else goes through `PyArg_ParseTuple` for its messages.
+unsafe fn log_at(
+    level: i32,
+    name: &CStr,
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwnames: *mut PyObject,
+) -> *mut PyObject {
+    // SAFETY: GIL held (module function); the format matches the outputs; the
+    // argument objects are borrowed from the call.
     unsafe {
+        if !kwnames.is_null() && PyTuple_GET_SIZE(kwnames) > 0 {
+            // what CPython says for a METH_VARARGS function, as in 5.12
+            let mut l = crate::python::Line::new();
+            l.push(name.to_bytes())
+                .push_str("() takes no keyword arguments");
+            crate::python::set_error(PyExc_TypeError, &mut l);
+            return core::ptr::null_mut();
+        }
+        if nargs == 1 {
+            if let Some(t) = args::c_text(*args) {
+                allow_threads(|| host().log(level, t));
+                Py_INCREF(Py_None());
+                return Py_None();
+            }
+        }
+        let Some((tuple, _)) = args::slow_args(args, nargs, core::ptr::null_mut()) else {
+            return core::ptr::null_mut();
+        };
+        let mut text = ArgStr::none();
         if PyArg_ParseTuple(
-            args,
+            tuple.as_ptr(),
             c"et".as_ptr(),
             core::ptr::null::<c_char>(),
             &mut text.0,
@@ -273,22 +300,28 @@ unsafe fn log_at(level: i32, args: *mut PyObject) -> *mut PyObject {
 }
 
 macro_rules! log_fn {
-    ($name:ident, $level:expr) => {
-        unsafe extern "C" fn $name(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    ($name:ident, $level:expr, $py:literal) => {
+        unsafe extern "C" fn $name(
+            _m: *mut PyObject,
+            args: *const *mut PyObject,
+            nargs: Py_ssize_t,
+            kwnames: *mut PyObject,
+        ) -> *mut PyObject {
             trap::object(
                 entry_name!($name),
-                // SAFETY: METH_VARARGS function called by CPython with the GIL held.
-                || unsafe { log_at($level, args) },
+                // SAFETY: METH_FASTCALL | METH_KEYWORDS function called by CPython
+                // with the GIL held.
+                || unsafe { log_at($level, $py, args, nargs, kwnames) },
             )
         }
     };
 }
 
-log_fn!(log_error, LOG_ERR);
-log_fn!(log_warning, LOG_WARNING);
-log_fn!(log_notice, LOG_NOTICE);
-log_fn!(log_info, LOG_INFO);
-log_fn!(log_debug, LOG_DEBUG);
+log_fn!(log_error, LOG_ERR, c"error");
+log_fn!(log_warning, LOG_WARNING, c"warning");
+log_fn!(log_notice, LOG_NOTICE, c"notice");
+log_fn!(log_info, LOG_INFO, c"info");
+log_fn!(log_debug, LOG_DEBUG, c"debug");
 
 fn method(name: &'static CStr, f: PyCFunction, flags: c_int, doc: &'static CStr) -> PyMethodDef {
     PyMethodDef {
@@ -310,13 +343,29 @@ fn kw_method(name: &'static CStr, f: PyCFunctionWithKeywords, doc: &'static CStr
     }
 }
 
+/// A `METH_FASTCALL | METH_KEYWORDS` method (the hot entry points).
+fn fast_method(
+    name: &'static CStr,
+    f: PyCFunctionFastWithKeywords,
+    doc: &'static CStr,
+) -> PyMethodDef {
+    PyMethodDef {
+        ml_name: name.as_ptr(),
+        ml_meth: PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: f,
+        },
+        ml_flags: METH_FASTCALL | METH_KEYWORDS,
+        ml_doc: doc.as_ptr(),
+    }
+}
+
 fn module_methods() -> &'static mut [PyMethodDef] {
     let v = vec![
-        method(c"debug", log_debug, METH_VARARGS, LOG_DOC),
-        method(c"info", log_info, METH_VARARGS, LOG_DOC),
-        method(c"notice", log_notice, METH_VARARGS, LOG_DOC),
-        method(c"warning", log_warning, METH_VARARGS, LOG_DOC),
-        method(c"error", log_error, METH_VARARGS, LOG_DOC),
+        fast_method(c"debug", log_debug, LOG_DOC),
+        fast_method(c"info", log_info, LOG_DOC),
+        fast_method(c"notice", log_notice, LOG_DOC),
+        fast_method(c"warning", log_warning, LOG_DOC),
+        fast_method(c"error", log_error, LOG_DOC),
         kw_method(c"register_log", register_log, REG_LOG_DOC),
         kw_method(c"register_init", register_init, REG_INIT_DOC),
         kw_method(c"register_config", register_config, REG_CONFIG_DOC),
@@ -561,8 +610,8 @@ pub unsafe fn create_types() -> Result<(), Logged> {
         pd::TYPE.store(pdt, Ordering::Release);
 
         let methods = vec![
-            kw_method(c"dispatch", values::dispatch, values::DISPATCH_DOC),
-            kw_method(c"write", values::write, values::WRITE_DOC),
+            fast_method(c"dispatch", values::dispatch, values::DISPATCH_DOC),
+            fast_method(c"write", values::write, values::WRITE_DOC),
             PyMethodDef::zeroed(),
         ];
         let vt = make_type(

@@ -41,7 +41,7 @@ pub unsafe fn dataset_not_found(name: &[u8]) {
 
 /// Whether `type_` names a known data set (plugin_get_ds, GIL held as in C).
 pub fn known_type(type_: &CStr) -> bool {
-    host().ds_types(type_).is_some()
+    host().ds_types(type_, &mut crate::values::DsTypes::default())
 }
 
 /// # Safety

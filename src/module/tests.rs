@@ -2,7 +2,7 @@
 //! scripts dispatch, so the Python-facing behaviour is testable in-process.
 use crate::host::{self, Callback, DataSource, DispatchError, Host, Kind, ThreadMain};
 use crate::meta::MetaValue;
-use crate::values::{DsTypes, Notification, Value, ValueList};
+use crate::values::{DsType, DsTypes, Notification, Value, ValueList};
 use core::ffi::CStr;
 use pyo3_ffi::*;
 use std::ffi::CString;
@@ -26,27 +26,32 @@ fn s(c: &CStr) -> String {
     c.to_string_lossy().into_owned()
 }
 
+fn fake_types(type_: &CStr) -> Option<&'static [i32]> {
+    match type_.to_bytes() {
+        b"gauge" => Some(&[1]),
+        b"if_octets" => Some(&[2, 2]),
+        _ => None,
+    }
+}
+
 impl Host for FakeHost {
     fn log(&self, level: i32, msg: &CStr) {
         self.logs.lock().unwrap().push((level, s(msg)));
     }
-    fn ds_types(&self, type_: &CStr) -> Option<DsTypes> {
-        let types: &[i32] = match type_.to_bytes() {
-            b"gauge" => &[1],
-            b"if_octets" => &[2, 2],
-            _ => return None,
+    fn ds_types(&self, type_: &CStr, d: &mut DsTypes) -> bool {
+        let Some(types) = fake_types(type_) else {
+            return false;
         };
-        let mut d = DsTypes {
-            count: types.len(),
-            ..Default::default()
-        };
+        d.count = types.len();
+        d.types.clear();
         d.types.extend_from_slice(types).unwrap();
-        Some(d)
+        true
     }
     fn data_set(&self, _: &CStr, _: &mut dyn FnMut(DataSource<'_>)) -> bool {
         false
     }
-    fn dispatch_values(&self, vl: &ValueList) -> Result<(), DispatchError> {
+    fn dispatch_values(&self, vl: &mut ValueList) -> Result<(), DispatchError> {
+        let types = fake_types(vl.type_.as_cstr()).unwrap_or(&[]);
         let meta = vl
             .meta
             .iter()
@@ -59,12 +64,17 @@ impl Host for FakeHost {
                 String::from_utf8_lossy(vl.type_.as_bytes()),
                 String::from_utf8_lossy(vl.type_instance.as_bytes())
             ),
-            values: vl.values.to_vec(),
+            values: vl
+                .values()
+                .iter()
+                .zip(types)
+                .map(|(v, t)| v.get(DsType::from_raw(*t).unwrap()))
+                .collect(),
             meta,
         });
         Ok(())
     }
-    fn write_values(&self, _: &CStr, _: &ValueList) -> Result<(), DispatchError> {
+    fn write_values(&self, _: &CStr, _: &mut ValueList) -> Result<(), DispatchError> {
         Err(DispatchError::Failed)
     }
     fn dispatch_notification(&self, _: &Notification) -> Result<(), DispatchError> {

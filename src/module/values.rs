@@ -5,11 +5,12 @@ use crate::host::host;
 use crate::meta::Staged;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
 use crate::module::signed;
+use crate::python::args::{self, Keywords};
 use crate::python::errors::log_exception;
 use crate::python::kwlist;
 use crate::python::trap;
 use crate::python::{allow_threads, as_text, set_error, ArgStr, Line, Owned};
-use crate::values::{double_to_cdtime, DsType, Name, Value, ValueList, MAX_VALUES};
+use crate::values::{double_to_cdtime, DsType, DsTypes, Name, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, CStr};
 use core::fmt::Write as _;
 use core::mem::offset_of;
@@ -189,6 +190,27 @@ pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
 unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value, ()> {
     // SAFETY: GIL held per contract; new references are owned by `Owned`.
     unsafe {
+        // Exact floats and ints: what PyNumber_Float/PyNumber_Long would return
+        // is the object itself (or its exact value), so read it directly.
+        let exact = match DsType::from_raw(t) {
+            Some(DsType::Gauge) if PyFloat_CheckExact(item) != 0 => {
+                Some(Value::Gauge(PyFloat_AS_DOUBLE(item)))
+            }
+            Some(k) if PyLong_CheckExact(item) != 0 => Some(match k {
+                DsType::Gauge => Value::Gauge(PyLong_AsDouble(item)),
+                DsType::Derive => Value::Derive(PyLong_AsLongLong(item)),
+                DsType::Counter => Value::Counter(PyLong_AsUnsignedLongLong(item)),
+                DsType::Absolute => Value::Absolute(PyLong_AsUnsignedLongLong(item)),
+            }),
+            _ => None,
+        };
+        if let Some(v) = exact {
+            return if PyErr_Occurred().is_null() {
+                Ok(v)
+            } else {
+                Err(())
+            };
+        }
         let v = match DsType::from_raw(t) {
             Some(DsType::Gauge) => {
                 let n = Owned::new(PyNumber_Float(item)).ok_or(())?;
@@ -230,6 +252,26 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) 
         if meta.is_null() || meta == Py_None() {
             return;
         }
+        if PyDict_CheckExact(meta) != 0 {
+            if PyDict_Size(meta) == 0 {
+                return;
+            }
+            // Staging these entries runs no Python code (types checked first),
+            // so iterate the dict directly, in the order PyDict_Items would
+            // give, without the snapshot list. (Only the log line of a failed
+            // conversion can reach a Python log callback; `stage_entry` is done
+            // with the entry by then, and PyDict_Next stays memory-safe over a
+            // changed dict.)
+            if dict_entries(meta, |_, v| plain_meta_value(v)) {
+                dict_entries(meta, |k, v| {
+                    stage_entry(k, v, pool);
+                    true
+                });
+                return;
+            }
+        }
+        // A snapshot, as cpy_build_meta takes: str() of a value may run code
+        // that changes the dict.
         let Some(items) = Owned::new(PyDict_Items(meta)) else {
             log_exception(b"building meta data");
             return;
@@ -239,53 +281,102 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) 
             let item = PyList_GetItem(items.as_ptr(), i);
             let key = Owned::borrowed(PyTuple_GetItem(item, 0));
             let value = Owned::borrowed(PyTuple_GetItem(item, 1));
-            let Some(k) = as_text(key.as_ptr()) else {
-                PyErr_Clear();
-                continue;
-            };
-            let vp = value.as_ptr();
-            let staged: Option<Staged<'_>>;
-            let mut holder: Option<Owned> = None;
-            if vp == Py_True() {
-                staged = Some(Staged::Boolean(true));
-            } else if vp == Py_False() {
-                staged = Some(Staged::Boolean(false));
-            } else if PyFloat_Check(vp) != 0 {
-                staged = Some(Staged::Double(PyFloat_AsDouble(vp)));
-            } else if signed::is_signed(vp) {
-                let x = PyLong_AsLongLong(vp);
-                staged = PyErr_Occurred().is_null().then_some(Staged::Signed(x));
-            } else if signed::is_unsigned(vp) {
-                let x = PyLong_AsUnsignedLongLong(vp);
-                staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(x));
-            } else if PyNumber_Check(vp) != 0 {
-                let tmp = Owned::new(PyNumber_Long(vp));
-                let tp = tmp.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
-                let x = PyLong_AsLongLong(tp);
-                if PyErr_Occurred().is_null() {
-                    staged = Some(Staged::Signed(x));
-                } else {
-                    PyErr_Clear();
-                    let u = PyLong_AsUnsignedLongLong(tp);
-                    staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
-                }
-            } else if let Some(s) = as_text(vp) {
-                staged = Some(Staged::String(s));
+            stage_entry(key.as_ptr(), value.as_ptr(), pool);
+        }
+    }
+}
+
+/// Calls `f` on each (key, value) of an exact dict, in order, while it
+/// returns true; returns whether every call did.
+///
+/// # Safety
+/// GIL held; `d` an exact dict that `f` does not change.
+unsafe fn dict_entries(
+    d: *mut PyObject,
+    mut f: impl FnMut(*mut PyObject, *mut PyObject) -> bool,
+) -> bool {
+    let mut pos: Py_ssize_t = 0;
+    let (mut k, mut v) = (core::ptr::null_mut(), core::ptr::null_mut());
+    // SAFETY: GIL held per contract; PyDict_Next yields borrowed references
+    // that stay valid while the dict is unchanged.
+    while unsafe { PyDict_Next(d, &mut pos, &mut k, &mut v) } != 0 {
+        if !f(k, v) {
+            return false;
+        }
+    }
+    true
+}
+
+/// A meta value that `stage_entry` converts without calling Python code.
+///
+/// # Safety
+/// GIL held; `v` valid.
+unsafe fn plain_meta_value(v: *mut PyObject) -> bool {
+    // SAFETY: GIL held; type checks only.
+    unsafe {
+        v == Py_True()
+            || v == Py_False()
+            || PyFloat_Check(v) != 0
+            || PyLong_CheckExact(v) != 0
+            || signed::is_signed(v)
+            || signed::is_unsigned(v)
+            || PyUnicode_CheckExact(v) != 0
+            || PyBytes_CheckExact(v) != 0
+    }
+}
+
+/// Stages one meta entry like `cpy_build_meta` (B-META-01); problems are logged.
+///
+/// # Safety
+/// GIL held; `key` and `value` valid for the call.
+unsafe fn stage_entry(key: *mut PyObject, vp: *mut PyObject, pool: &mut crate::meta::MetaPool) {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let Some(k) = as_text(key) else {
+            PyErr_Clear();
+            return;
+        };
+        let staged: Option<Staged<'_>>;
+        let mut holder: Option<Owned> = None;
+        if vp == Py_True() {
+            staged = Some(Staged::Boolean(true));
+        } else if vp == Py_False() {
+            staged = Some(Staged::Boolean(false));
+        } else if PyFloat_Check(vp) != 0 {
+            staged = Some(Staged::Double(PyFloat_AsDouble(vp)));
+        } else if signed::is_signed(vp) {
+            let x = PyLong_AsLongLong(vp);
+            staged = PyErr_Occurred().is_null().then_some(Staged::Signed(x));
+        } else if signed::is_unsigned(vp) {
+            let x = PyLong_AsUnsignedLongLong(vp);
+            staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(x));
+        } else if PyNumber_Check(vp) != 0 {
+            let tmp = Owned::new(PyNumber_Long(vp));
+            let tp = tmp.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
+            let x = PyLong_AsLongLong(tp);
+            if PyErr_Occurred().is_null() {
+                staged = Some(Staged::Signed(x));
             } else {
                 PyErr_Clear();
-                holder = Owned::new(PyObject_Str(vp));
-                staged = holder
-                    .as_ref()
-                    .and_then(|h| as_text(h.as_ptr()))
-                    .map(Staged::String);
+                let u = PyLong_AsUnsignedLongLong(tp);
+                staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
             }
-            if let Some(s) = staged {
-                pool.add(k, s);
-            }
-            drop(holder);
-            if !PyErr_Occurred().is_null() {
-                log_exception(b"building meta data");
-            }
+        } else if let Some(s) = as_text(vp) {
+            staged = Some(Staged::String(s));
+        } else {
+            PyErr_Clear();
+            holder = Owned::new(PyObject_Str(vp));
+            staged = holder
+                .as_ref()
+                .and_then(|h| as_text(h.as_ptr()))
+                .map(Staged::String);
+        }
+        if let Some(s) = staged {
+            pool.add(k, s);
+        }
+        drop(holder);
+        if !PyErr_Occurred().is_null() {
+            log_exception(b"building meta data");
         }
     }
 }
@@ -297,8 +388,9 @@ enum Op {
     Write,
 }
 
-/// B-VAL-10 / B-VAL-20.
-unsafe fn send(
+/// B-VAL-10 / B-VAL-20, parsed by `PyArg_ParseTupleAndKeywords`: the slow path,
+/// for every call the fast one does not take (and its exact error messages).
+unsafe fn send_slow(
     o: *mut PyObject,
     args: *mut PyObject,
     kwds: *mut PyObject,
@@ -381,27 +473,177 @@ unsafe fn send(
         if ok == 0 {
             return core::ptr::null_mut();
         }
-        let d = fields(o);
-        let mut vl = ValueList::default();
-        let pick = |a: &ArgStr, dflt: &Name| match a.bytes() {
-            Some(b) => Name::from_bytes(b),
-            None => *dflt,
+        let a = SendArgs {
+            destination: dest.bytes(),
+            type_: n.type_.bytes(),
+            plugin_instance: n.plugin_instance.bytes(),
+            type_instance: n.type_instance.bytes(),
+            plugin: n.plugin.bytes(),
+            host: n.host.bytes(),
+            values,
+            meta,
+            time,
+            interval,
         };
-        vl.host = pick(&n.host, &d.host);
-        vl.plugin = pick(&n.plugin, &d.plugin);
-        vl.plugin_instance = pick(&n.plugin_instance, &d.plugin_instance);
-        vl.type_ = pick(&n.type_, &d.type_);
-        vl.type_instance = pick(&n.type_instance, &d.type_instance);
-        drop(n);
+        send_parsed(o, &a, op)
+    }
+}
 
+/// The effective arguments of one `dispatch`/`write` call: given names
+/// (borrowed from the argument objects), values, meta, time and interval.
+struct SendArgs<'a> {
+    destination: Option<&'a [u8]>,
+    type_: Option<&'a [u8]>,
+    plugin_instance: Option<&'a [u8]>,
+    type_instance: Option<&'a [u8]>,
+    plugin: Option<&'a [u8]>,
+    host: Option<&'a [u8]>,
+    values: *mut PyObject,
+    meta: *mut PyObject,
+    time: f64,
+    interval: f64,
+}
+
+static DISPATCH_KW: Keywords<9> = Keywords::new([
+    c"type",
+    c"values",
+    c"plugin_instance",
+    c"type_instance",
+    c"plugin",
+    c"host",
+    c"time",
+    c"interval",
+    c"meta",
+]);
+
+static WRITE_KW: Keywords<10> = Keywords::new([
+    c"destination",
+    c"type",
+    c"values",
+    c"plugin_instance",
+    c"type_instance",
+    c"plugin",
+    c"host",
+    c"time",
+    c"interval",
+    c"meta",
+]);
+
+/// A given text argument: `Some(None)` if absent, `None` if the slow path must
+/// convert it.
+///
+/// # Safety
+/// GIL held; `o` NULL or valid.
+unsafe fn opt_text<'a>(o: *mut PyObject) -> Option<Option<&'a [u8]>> {
+    if o.is_null() {
+        Some(None)
+    } else {
+        // SAFETY: GIL held, `o` valid per contract.
+        unsafe { args::text(o) }.map(Some)
+    }
+}
+
+/// B-VAL-10 / B-VAL-20 as a vectorcall: arguments matched and converted on the
+/// fast path (`python::args`), or parsed again by PyArg when it declines.
+///
+/// # Safety
+/// GIL held; `o` a Values instance; the arguments as CPython passes them.
+unsafe fn send(
+    o: *mut PyObject,
+    argv: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwnames: *mut PyObject,
+    op: Op,
+) -> *mut PyObject {
+    // SAFETY: GIL held per contract; every argument pointer is borrowed from
+    // the call and lives until it returns.
+    unsafe {
+        let v = &*o.cast::<Values>();
+        let fast = || -> Option<SendArgs<'_>> {
+            let mut a = [core::ptr::null_mut(); 10];
+            let (dest, rest) = if op == Op::Dispatch {
+                let mut d = [core::ptr::null_mut(); 9];
+                DISPATCH_KW.match_args(argv, nargs, kwnames, &mut d)?;
+                a[1..].copy_from_slice(&d);
+                (None, &a[1..])
+            } else {
+                WRITE_KW.match_args(argv, nargs, kwnames, &mut a)?;
+                // `destination` is required: the slow path raises
+                if a[0].is_null() {
+                    return None;
+                }
+                (Some(args::text(a[0])?), &a[1..])
+            };
+            let time = match rest[6] {
+                p if p.is_null() => v.data.time,
+                p => args::double(p)?,
+            };
+            let interval = match rest[7] {
+                p if p.is_null() => v.interval,
+                p if op == Op::Dispatch => args::double(p)?,
+                // B-BUG-04: the C int lands in the low 32 bits of the double
+                p => f64::from_bits(
+                    (v.interval.to_bits() & !0xFFFF_FFFF) | (args::int(p)? as u32 as u64),
+                ),
+            };
+            let pick = |p: *mut PyObject, dflt: *mut PyObject| if p.is_null() { dflt } else { p };
+            Some(SendArgs {
+                destination: dest,
+                type_: opt_text(rest[0])?,
+                plugin_instance: opt_text(rest[2])?,
+                type_instance: opt_text(rest[3])?,
+                plugin: opt_text(rest[4])?,
+                host: opt_text(rest[5])?,
+                values: pick(rest[1], v.values),
+                meta: pick(rest[8], v.meta),
+                time,
+                interval,
+            })
+        };
+        if let Some(a) = fast() {
+            return send_parsed(o, &a, op);
+        }
+        let Some((t, d)) = args::slow_args(argv, nargs, kwnames) else {
+            return core::ptr::null_mut();
+        };
+        let d = d.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
+        send_slow(o, t.as_ptr(), d, op)
+    }
+}
+
+/// Steps 2-10 of B-VAL-10 (B-VAL-20 for `write`) once the arguments are known:
+/// the value list is filled once, in place, and handed to the host.
+///
+/// # Safety
+/// GIL held; `o` a Values instance; `a`'s objects alive for the call.
+unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObject {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let d = fields(o);
+        let mut vl = ValueList::new();
+        let name = |dst: &mut Name, given: Option<&[u8]>, dflt: &Name| match given {
+            Some(b) => dst.set(b),
+            None => *dst = *dflt,
+        };
+        name(&mut vl.host, a.host, &d.host);
+        name(&mut vl.plugin, a.plugin, &d.plugin);
+        name(
+            &mut vl.plugin_instance,
+            a.plugin_instance,
+            &d.plugin_instance,
+        );
+        name(&mut vl.type_, a.type_, &d.type_);
+        name(&mut vl.type_instance, a.type_instance, &d.type_instance);
+        let (values, meta) = (a.values, a.meta);
         if vl.type_.is_empty() {
             PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
             return core::ptr::null_mut();
         }
-        let Some(ds) = host().ds_types(vl.type_.as_cstr()) else {
+        let mut ds = DsTypes::default();
+        if !host().ds_types(vl.type_.as_cstr(), &mut ds) {
             dataset_not_found(vl.type_.as_bytes());
             return core::ptr::null_mut();
-        };
+        }
         if values.is_null() || (PyTuple_Check(values) == 0 && PyList_Check(values) == 0) {
             PyErr_SetString(PyExc_TypeError, c"values must be list or tuple".as_ptr());
             return core::ptr::null_mut();
@@ -441,11 +683,13 @@ unsafe fn send(
             let _ = vl.push(x);
         }
         stage_meta(meta, &mut vl.meta);
-        vl.time = double_to_cdtime(time);
-        vl.interval = double_to_cdtime(interval);
+        vl.time = double_to_cdtime(a.time);
+        vl.interval = double_to_cdtime(a.interval);
+        // `write` only: PyArg's `et` and the fast path both refuse NULs
+        let dest = a.destination.and_then(|b| std::ffi::CString::new(b).ok());
         let r = allow_threads(|| match op {
-            Op::Dispatch => host().dispatch_values(&vl),
-            Op::Write => host().write_values(dest.get().unwrap_or(c""), &vl),
+            Op::Dispatch => host().dispatch_values(&mut vl),
+            Op::Write => host().write_values(dest.as_deref().unwrap_or(c""), &mut vl),
         });
         plugindata::dispatch_result(r, "values", c"error dispatching values, read the logs")
     }
@@ -453,23 +697,25 @@ unsafe fn send(
 
 pub unsafe extern "C" fn dispatch(
     o: *mut PyObject,
-    args: *mut PyObject,
-    kwds: *mut PyObject,
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwnames: *mut PyObject,
 ) -> *mut PyObject {
     trap::object(c"Values.dispatch", || {
-        // SAFETY: CPython method call with the GIL held.
-        unsafe { send(o, args, kwds, Op::Dispatch) }
+        // SAFETY: CPython vectorcall method with the GIL held.
+        unsafe { send(o, args, nargs, kwnames, Op::Dispatch) }
     })
 }
 
 pub unsafe extern "C" fn write(
     o: *mut PyObject,
-    args: *mut PyObject,
-    kwds: *mut PyObject,
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwnames: *mut PyObject,
 ) -> *mut PyObject {
     trap::object(c"Values.write", || {
-        // SAFETY: CPython method call with the GIL held.
-        unsafe { send(o, args, kwds, Op::Write) }
+        // SAFETY: CPython vectorcall method with the GIL held.
+        unsafe { send(o, args, nargs, kwnames, Op::Write) }
     })
 }
 

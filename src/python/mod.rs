@@ -2,6 +2,7 @@
 //! `collectd` module: owned references, text conversions with the C plugin's
 //! rules (B-STR), fixed-size log-line buffers; the exception logger (`errors`)
 //! and the trampolines for CPython's entry points (`trap`).
+pub mod args;
 pub mod errors;
 pub mod trap;
 

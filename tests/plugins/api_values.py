@@ -339,7 +339,142 @@ def bug06_probes():
                                                  type_instance='after').dispatch())
 
 
-GROUPS = (pd_probes, values_probes, dispatch_probes, write_probes, bug06_probes)
+class S(str):
+    pass
+
+
+class I(int):
+    def __int__(self):
+        return 99
+
+
+class F(float):
+    pass
+
+
+class Fl:
+    def __float__(self):
+        return 4.25
+
+
+class Mutating:
+    """str() empties the meta dict it is a value of."""
+    def __init__(self):
+        self.d = None
+
+    def __str__(self):
+        if self.d is not None:
+            self.d.clear()
+        return 'mutated'
+
+
+def fastpath_probes():
+    # The vectorcall fast path of dispatch/write/Notification.dispatch and the
+    # log functions must be invisible: every call it declines is parsed again
+    # by PyArg with the C plugin's results and messages.
+    base = dict(type='gauge', values=[1.5], plugin='apiw', type_instance='t')
+    v = Values(**base)
+    kw = lambda name: ''.join(list(name))   # a keyword name that is not interned
+    fp = lambda label, fn: probe('fast ' + label, fn)
+    fp('write non-interned kw', lambda: v.write(**{kw('destination'): 'python.apiw'}))
+    fp('write non-interned plugin', lambda: v.write('python.apiw', **{kw('plugin'): 'ni'}))
+    fp('write dup dest', lambda: v.write('python.apiw', destination='python.apiw'))
+    fp('write dup type', lambda: v.write('python.apiw', 'gauge', type='gauge'))
+    fp('write all positional', lambda: v.write('python.apiw', 'gauge', [2], 'pi', 'ti', 'pl',
+                                               'ho', 1.0, 3, {'m': 1}))
+    fp('write str subclass', lambda: v.write(S('python.apiw'), plugin=S('sub')))
+    fp('write bytes', lambda: v.write(b'python.apiw', plugin=b'byt', host=b'\xff\xfe'))
+    fp('write bytearray', lambda: v.write('python.apiw', plugin=bytearray(b'ba')))
+    fp('write NUL dest', lambda: v.write('python.apiw\0x'))
+    fp('write NUL plugin', lambda: v.write('python.apiw', plugin='a\0b'))
+    fp('write surrogate', lambda: v.write('python.apiw', plugin='\ud800'))
+    fp('write long plugin', lambda: v.write('python.apiw', plugin='p' * 300))
+    fp('write utf8 plugin', lambda: v.write('python.apiw', plugin='h\u00e9\u4e2d'))
+    fp('write time bool', lambda: v.write('python.apiw', time=True))
+    fp('write time int', lambda: v.write('python.apiw', time=7))
+    fp('write time huge int', lambda: v.write('python.apiw', time=2 ** 2000))
+    fp('write time __float__', lambda: v.write('python.apiw', time=Fl()))
+    fp('write time float subclass', lambda: v.write('python.apiw', time=F(2.5)))
+    fp('write time str', lambda: v.write('python.apiw', time='1'))
+    fp('write interval bool', lambda: v.write('python.apiw', interval=True))
+    fp('write interval int subclass', lambda: v.write('python.apiw', interval=I(3)))
+    fp('write interval neg huge', lambda: v.write('python.apiw', interval=-2 ** 40))
+    fp('write values huge gauge', lambda: v.write('python.apiw', values=[2 ** 1100]))
+    fp('write values int subclass', lambda: v.write('python.apiw', type='derive', values=[I(5)]))
+    fp('write values float subclass', lambda: v.write('python.apiw', values=[F(0.5)]))
+    fp('write values bool counter', lambda: v.write('python.apiw', type='counter', values=[True]))
+    fp('write values derive overflow', lambda: v.write('python.apiw', type='derive',
+                                                       values=[2 ** 63]))
+    fp('write values counter neg', lambda: v.write('python.apiw', type='counter', values=[-1]))
+    fp('write values tuple', lambda: v.write('python.apiw', type='if_octets', values=(1, 2.9)))
+    fp('write meta plain', lambda: v.write('python.apiw', meta={
+        's': 'x', 'b': b'y', 'i': -3, 'big': 2 ** 64 - 1, 'f': 0.25, 't': True,
+        'sg': collectd.Signed(-1), 'us': collectd.Unsigned(2)}))
+    fp('write meta subclasses', lambda: v.write('python.apiw', meta={
+        'S': S('sub'), 'I': I(5), 'F': F(1.5)}))
+    fp('write meta nested', lambda: v.write('python.apiw', meta={
+        'd': {'a': [1]}, 'n': None, 'l': [1, 2], 'o': Fl()}))
+    fp('write meta overflow', lambda: v.write('python.apiw', meta={'o': 2 ** 70, 'k': 1}))
+    fp('write meta keys', lambda: v.write('python.apiw', meta={1: 'int key', b'bk': 1,
+                                                              S('sk'): 2}))
+    m = Mutating()
+    md = {'a': 1, 'm': m, 'z': 2}
+    m.d = md
+    fp('write meta mutating', lambda: v.write('python.apiw', meta=md))
+    fp('write meta subclass dict', lambda: v.write('python.apiw', meta=type('D', (dict,), {})(
+        a=1)))
+    # one value list each: two dispatches of one list in the same cdtime tick
+    # make collectd's cache log "Value too old", timing dependent
+    ds = iter(range(100))
+    d = lambda: Values(type='gauge', values=[1], plugin='apival',
+                       type_instance='fast%d' % next(ds))
+    fp('dispatch no args', lambda: d().dispatch())
+    fp('dispatch non-interned kw', lambda: d().dispatch(**{kw('values'): [2]}))
+    fp('dispatch dup', lambda: d().dispatch('gauge', type='gauge'))
+    fp('dispatch unknown kw', lambda: d().dispatch(valuez=[1]))
+    fp('dispatch 10 positional', lambda: d().dispatch('gauge', [1], 'a', 'b', 'c', 'd', 1.0,
+                                                      1.0, {}, 0))
+    fp('dispatch NUL type', lambda: d().dispatch(type='gau\0ge'))
+    fp('dispatch interval str', lambda: d().dispatch(interval='1'))
+    fp('dispatch meta list', lambda: d().dispatch(meta=[1]))
+    fp('dispatch meta None', lambda: d().dispatch(meta=None))
+    n = collectd.Notification(type='gauge', plugin='apin', message='fast')
+    fp('notif no args', lambda: n.dispatch())
+    fp('notif non-interned kw', lambda: n.dispatch(**{kw('message'): 'ni'}))
+    fp('notif dup', lambda: n.dispatch('gauge', type='gauge'))
+    fp('notif unknown kw', lambda: n.dispatch(interval=1))
+    fp('notif severity bool', lambda: n.dispatch(severity=True, message='sev bool'))
+    fp('notif severity huge', lambda: n.dispatch(severity=2 ** 40))
+    fp('notif severity float', lambda: n.dispatch(severity=1.5))
+    fp('notif time int', lambda: n.dispatch(time=3, message='time int'))
+    fp('notif message long', lambda: n.dispatch(message='m' * 400))
+    fp('notif message NUL', lambda: n.dispatch(message='a\0b'))
+    fp('notif message bytes', lambda: n.dispatch(message=b'\xffbytes'))
+    fp('notif message subclass', lambda: n.dispatch(message=S('subclass msg')))
+    fp('notif meta', lambda: n.dispatch(message='with meta', meta={'a': 1, 'b': 'x'}))
+    fp('notif meta list', lambda: n.dispatch(meta=[1]))
+    fp('notif positional', lambda: n.dispatch('gauge', 'positional', 'pi', 'ti', 'pl', 'ho',
+                                              1.0, 2, {}))
+    fp('notif 10 positional', lambda: n.dispatch('gauge', 'm', 'pi', 'ti', 'pl', 'ho', 1.0, 2,
+                                                 {}, 0))
+    for name in ('info', 'warning'):
+        f = getattr(collectd, name)
+        fp(name + ' str', lambda: f('fast %s str' % name))
+        fp(name + ' bytes', lambda: f(b'fast bytes \xff'))
+        fp(name + ' subclass', lambda: f(S('fast subclass')))
+        fp(name + ' bytearray', lambda: f(bytearray(b'fast bytearray')))
+        fp(name + ' none', lambda: f(None))
+        fp(name + ' no args', lambda: f())
+        fp(name + ' two args', lambda: f('a', 'b'))
+        fp(name + ' kw', lambda: f(msg='x'))
+        fp(name + ' empty kw', lambda: f('fast empty kw', **{}))
+        fp(name + ' NUL', lambda: f('a\0b'))
+        fp(name + ' surrogate', lambda: f('\udc80'))
+        fp(name + ' long', lambda: f('L' * 2000))
+
+
+GROUPS = (pd_probes, values_probes, dispatch_probes, write_probes, bug06_probes,
+          fastpath_probes)
 
 
 def init():
