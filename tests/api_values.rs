@@ -224,8 +224,8 @@ fn diff_b_val_10_fast_path_args() {
         return;
     };
     let unknown_kw = format!(
-        "fast dispatch unknown kw !! TypeError: {}",
-        cpython::unknown_keyword("this function", "valuez")
+        "fast notif unknown kw !! TypeError: {}",
+        cpython::unknown_keyword("this function", "interval")
     );
     assert_out_has(
         &c,
