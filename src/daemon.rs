@@ -44,14 +44,6 @@ fn hostname() -> Option<&'static CStr> {
     }
 }
 
-fn copy_name<const N: usize>(dst: &mut [c_char; N], src: &[u8]) {
-    let n = src.len().min(N - 1);
-    for (d, s) in dst.iter_mut().zip(&src[..n]) {
-        *d = *s as c_char;
-    }
-    dst[n] = 0;
-}
-
 fn c_name<const N: usize>(field: &[c_char; N]) -> &CStr {
     // SAFETY: a [c_char; N] has the same size and alignment as [u8; N].
     let bytes: &[u8; N] = unsafe { &*(field as *const [c_char; N]).cast::<[u8; N]>() };
@@ -118,6 +110,24 @@ const _: () = {
     // value_t is one 8-byte union, as RawValue
     assert!(size_of::<ffi::value_t>() == size_of::<crate::values::RawValue>());
     assert!(core::mem::align_of::<ffi::value_t>() == core::mem::align_of::<u64>());
+};
+
+// The head of our Notification is collectd's notification_t, likewise.
+const _: () = {
+    use crate::values::notification_layout as h;
+    use core::mem::{offset_of, size_of};
+    type C = ffi::notification_t;
+    assert!(h::SEVERITY == offset_of!(C, severity));
+    assert!(h::TIME == offset_of!(C, time));
+    assert!(h::MESSAGE == offset_of!(C, message));
+    assert!(h::HOST == offset_of!(C, host));
+    assert!(h::PLUGIN == offset_of!(C, plugin));
+    assert!(h::PLUGIN_INSTANCE == offset_of!(C, plugin_instance));
+    assert!(h::TYPE == offset_of!(C, type_));
+    assert!(h::TYPE_INSTANCE == offset_of!(C, type_instance));
+    assert!(h::META == offset_of!(C, meta));
+    assert!(size_of::<C>() <= size_of::<Notification>());
+    assert!(crate::values::MESSAGE_LEN == ffi::NOTIF_MAX_MSG_LEN as usize);
 };
 
 /// Fills in collectd's defaults in place (empty host: the global hostname,
@@ -219,51 +229,38 @@ impl Host for Collectd {
         true
     }
 
-    fn dispatch_notification(&self, n: &Notification) -> Result<(), DispatchError> {
-        // SAFETY: notification_t is plain data; all zero is a valid empty value.
-        let mut c: ffi::notification_t = unsafe { core::mem::zeroed() };
-        c.severity = n.severity;
-        c.time = n.time;
-        copy_name(&mut c.message, n.message.as_bytes());
+    fn dispatch_notification(&self, n: &mut Notification) -> Result<(), DispatchError> {
         if n.host.is_empty() {
-            let h = hostname().ok_or(DispatchError::NoHostname)?;
-            copy_name(&mut c.host, h.to_bytes());
-        } else {
-            copy_name(&mut c.host, n.host.as_bytes());
+            n.host
+                .set(hostname().ok_or(DispatchError::NoHostname)?.to_bytes());
         }
-        let plugin: &[u8] = if n.plugin.is_empty() {
-            b"python"
-        } else {
-            n.plugin.as_bytes()
-        };
-        copy_name(&mut c.plugin, plugin);
-        copy_name(&mut c.plugin_instance, n.plugin_instance.as_bytes());
-        copy_name(&mut c.type_, n.type_.as_bytes());
-        copy_name(&mut c.type_instance, n.type_instance.as_bytes());
-        // SAFETY: the meta add functions copy name and value into a list owned
-        // by `c`, which we free after the synchronous dispatch.
+        if n.plugin.is_empty() {
+            n.plugin.set(b"python");
+        }
+        let c = n.head().cast::<ffi::notification_t>();
+        // SAFETY: `c` is `n`'s head, a complete notification_t (layout checked
+        // above) with a NULL meta list; the meta add functions copy key and
+        // value into a list they append to `c->meta`, which we free after the
+        // synchronous dispatch; collectd copies what it keeps.
         unsafe {
             for (k, v) in n.meta.iter() {
                 let k = k.as_ptr();
                 match v {
                     MetaValue::String(s) => {
-                        ffi::plugin_notification_meta_add_string(&mut c, k, s.as_ptr())
+                        ffi::plugin_notification_meta_add_string(c, k, s.as_ptr())
                     }
-                    MetaValue::Signed(i) => {
-                        ffi::plugin_notification_meta_add_signed_int(&mut c, k, i)
-                    }
+                    MetaValue::Signed(i) => ffi::plugin_notification_meta_add_signed_int(c, k, i),
                     MetaValue::Unsigned(u) => {
-                        ffi::plugin_notification_meta_add_unsigned_int(&mut c, k, u)
+                        ffi::plugin_notification_meta_add_unsigned_int(c, k, u)
                     }
-                    MetaValue::Double(d) => ffi::plugin_notification_meta_add_double(&mut c, k, d),
-                    MetaValue::Boolean(b) => {
-                        ffi::plugin_notification_meta_add_boolean(&mut c, k, b)
-                    }
+                    MetaValue::Double(d) => ffi::plugin_notification_meta_add_double(c, k, d),
+                    MetaValue::Boolean(b) => ffi::plugin_notification_meta_add_boolean(c, k, b),
                 };
             }
-            let st = ffi::plugin_dispatch_notification(&c);
-            if !c.meta.is_null() {
-                ffi::plugin_notification_meta_free(c.meta);
+            let st = ffi::plugin_dispatch_notification(c);
+            let meta = n.take_c_meta().cast::<ffi::notification_meta_t>();
+            if !meta.is_null() {
+                ffi::plugin_notification_meta_free(meta);
             }
             if st == 0 {
                 Ok(())

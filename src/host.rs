@@ -129,8 +129,9 @@ pub trait Host: Sync {
     fn write_values(&self, destination: &CStr, vl: &mut ValueList) -> Result<(), DispatchError>;
     /// Calls `f` for each data source of the named data set; false if unknown.
     fn data_set(&self, type_: &CStr, f: &mut dyn FnMut(DataSource<'_>)) -> bool;
-    /// `plugin_dispatch_notification` (synchronous).
-    fn dispatch_notification(&self, n: &Notification) -> Result<(), DispatchError>;
+    /// `plugin_dispatch_notification` (synchronous) with `n` as it is (its head
+    /// is collectd's `notification_t`); empty host/plugin are filled in place.
+    fn dispatch_notification(&self, n: &mut Notification) -> Result<(), DispatchError>;
     /// collectd's clock (`cdtime()`).
     fn now(&self) -> u64;
     /// `plugin_flush(plugin, timeout, identifier)`.
@@ -202,7 +203,7 @@ impl Host for NoHost {
     fn data_set(&self, _: &CStr, _: &mut dyn FnMut(DataSource<'_>)) -> bool {
         false
     }
-    fn dispatch_notification(&self, _: &Notification) -> Result<(), DispatchError> {
+    fn dispatch_notification(&self, _: &mut Notification) -> Result<(), DispatchError> {
         Err(DispatchError::Failed)
     }
     fn flush(&self, _: Option<&CStr>, _: u64, _: Option<&CStr>) {}

@@ -29,6 +29,7 @@ impl<const N: usize> Name<N> {
         self.buf[..end].copy_from_slice(&bytes[..end]);
         self.buf[end] = 0;
     }
+    #[cfg(test)]
     pub fn from_bytes(bytes: &[u8]) -> Self {
         let mut n = Self::default();
         n.set(bytes);
@@ -335,8 +336,10 @@ mod tests {
 /// `NOTIF_MAX_MSG_LEN` (Debian build): messages hold at most 255 bytes.
 pub const MESSAGE_LEN: usize = 256;
 
-/// A notification ready to hand to collectd, built on the stack.
-#[derive(Default)]
+/// A notification ready to hand to collectd, built on the stack. Its head is
+/// laid out as collectd's `notification_t` (checked by the host against
+/// plugin.h), so that dispatching it copies nothing.
+#[repr(C)]
 pub struct Notification {
     pub severity: i32,
     /// cdtime; the module fills in "now" for 0 (B-NOTIF-10).
@@ -347,5 +350,54 @@ pub struct Notification {
     pub plugin_instance: Name,
     pub type_: Name,
     pub type_instance: Name,
+    /// collectd's `notification_meta_t *`: NULL except while the host dispatches.
+    meta_ptr: *mut core::ffi::c_void,
+    /// The meta entries staged for it (the end of the C head).
     pub meta: MetaPool,
+}
+
+impl Default for Notification {
+    fn default() -> Self {
+        Notification {
+            severity: 0,
+            time: 0,
+            message: Name::default(),
+            host: Name::default(),
+            plugin: Name::default(),
+            plugin_instance: Name::default(),
+            type_: Name::default(),
+            type_instance: Name::default(),
+            meta_ptr: core::ptr::null_mut(),
+            meta: MetaPool::default(),
+        }
+    }
+}
+
+impl Notification {
+    /// The head as collectd's `notification_t *`, valid while `self` is
+    /// neither moved nor dropped; the host's meta functions append to the
+    /// `meta` pointer through it, and it starts as NULL.
+    pub fn head(&mut self) -> *mut core::ffi::c_void {
+        (self as *mut Notification).cast()
+    }
+
+    /// The meta list pointer the host built through `head` (to free it).
+    pub fn take_c_meta(&mut self) -> *mut core::ffi::c_void {
+        core::mem::replace(&mut self.meta_ptr, core::ptr::null_mut())
+    }
+}
+
+/// Offsets of the notification head's fields, for the host's layout check.
+pub mod notification_layout {
+    use super::Notification;
+    use core::mem::offset_of;
+    pub const SEVERITY: usize = offset_of!(Notification, severity);
+    pub const TIME: usize = offset_of!(Notification, time);
+    pub const MESSAGE: usize = offset_of!(Notification, message);
+    pub const HOST: usize = offset_of!(Notification, host);
+    pub const PLUGIN: usize = offset_of!(Notification, plugin);
+    pub const PLUGIN_INSTANCE: usize = offset_of!(Notification, plugin_instance);
+    pub const TYPE: usize = offset_of!(Notification, type_);
+    pub const TYPE_INSTANCE: usize = offset_of!(Notification, type_instance);
+    pub const META: usize = offset_of!(Notification, meta_ptr);
 }

@@ -638,7 +638,7 @@ pub unsafe fn create_types() -> Result<(), Logged> {
         values::TYPE.store(vt, Ordering::Release);
 
         let methods = vec![
-            kw_method(c"dispatch", notification::dispatch, values::DISPATCH_DOC),
+            fast_method(c"dispatch", notification::dispatch, values::DISPATCH_DOC),
             PyMethodDef::zeroed(),
         ];
         let nt = make_type(

@@ -3,6 +3,7 @@
 use crate::host::host;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
 use crate::module::values::stage_meta;
+use crate::python::args::{self, Keywords};
 use crate::python::kwlist;
 use crate::python::trap;
 use crate::python::{allow_threads, as_text, text_from_c, ArgStr, Owned};
@@ -227,22 +228,145 @@ pub unsafe extern "C" fn set_message(
     })
 }
 
-/// B-NOTIF-10/11.
+static DISPATCH_KW: Keywords<9> = Keywords::new([
+    c"type",
+    c"message",
+    c"plugin_instance",
+    c"type_instance",
+    c"plugin",
+    c"host",
+    c"time",
+    c"severity",
+    c"meta",
+]);
+
+/// The arguments of one `dispatch` call, converted: text is `None` where the
+/// call did not give it (the instance's value applies).
+struct Args<'a> {
+    /// type, message, plugin_instance, type_instance, plugin, host.
+    text: [Option<&'a [u8]>; 6],
+    time: f64,
+    severity: c_int,
+    meta: *mut PyObject,
+}
+
+/// B-NOTIF-10's arguments on the fast path (`python::args`): `None` when the
+/// call needs PyArg.
+///
+/// # Safety
+/// GIL held; `o` a Notification; the arguments as CPython passes them.
+unsafe fn fast_args<'a>(
+    o: *mut PyObject,
+    argv: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwnames: *mut PyObject,
+) -> Option<Args<'a>> {
+    // SAFETY: GIL held per contract; the arguments are borrowed from the call.
+    unsafe {
+        let this = &*o.cast::<Notification>();
+        let mut a = [core::ptr::null_mut(); 9];
+        DISPATCH_KW.match_args(argv, nargs, kwnames, &mut a)?;
+        let mut text = [None; 6];
+        for (t, p) in text.iter_mut().zip(a) {
+            *t = args::opt_text(p)?;
+        }
+        Some(Args {
+            text,
+            time: if a[6].is_null() {
+                this.data.time
+            } else {
+                args::double(a[6])?
+            },
+            severity: if a[7].is_null() {
+                this.severity
+            } else {
+                args::int(a[7])?
+            },
+            meta: if a[8].is_null() { this.meta } else { a[8] },
+        })
+    }
+}
+
+/// Steps 2-8 of B-NOTIF-10 once the arguments are known: the notification is
+/// filled once, in place (its head is collectd's `notification_t`), and
+/// handed to the host.
+///
+/// # Safety
+/// GIL held; `o` a Notification; `a`'s objects alive for the call.
+unsafe fn send(o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
+    // SAFETY: GIL held per contract.
+    unsafe {
+        let this = &*o.cast::<Notification>();
+        let d = fields(o);
+        let mut n = Staged::default();
+        n.severity = a.severity;
+        n.time = double_to_cdtime(a.time);
+        let [type_, message, plugin_instance, type_instance, plugin, host_] = a.text;
+        let name = |dst: &mut Name, given: Option<&[u8]>, dflt: &Name| match given {
+            Some(b) => dst.set(b),
+            None => *dst = *dflt,
+        };
+        name(&mut n.type_, type_, &d.type_);
+        name(&mut n.plugin_instance, plugin_instance, &d.plugin_instance);
+        name(&mut n.type_instance, type_instance, &d.type_instance);
+        name(&mut n.plugin, plugin, &d.plugin);
+        name(&mut n.host, host_, &d.host);
+        match message {
+            Some(b) => n.message.set(b),
+            None => n.message = this.message,
+        }
+        if n.type_.is_empty() {
+            PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
+            return core::ptr::null_mut();
+        }
+        if !plugindata::known_type(n.type_.as_cstr()) {
+            dataset_not_found(n.type_.as_bytes());
+            return core::ptr::null_mut();
+        }
+        let meta = a.meta;
+        if !meta.is_null() && meta != Py_None() && PyDict_Check(meta) == 0 {
+            PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
+            return core::ptr::null_mut();
+        }
+        stage_meta(meta, &mut n.meta);
+        if n.time == 0 {
+            n.time = host().now();
+        }
+        let r = allow_threads(|| host().dispatch_notification(&mut n));
+        plugindata::dispatch_result(
+            r,
+            "a notification",
+            c"error dispatching notification, read the logs",
+        )
+    }
+}
+
+/// B-NOTIF-10/11 as a vectorcall: arguments matched and converted on the fast
+/// path, or parsed again by PyArg (its exact errors) when it declines.
 pub unsafe extern "C" fn dispatch(
     o: *mut PyObject,
-    args: *mut PyObject,
-    kwds: *mut PyObject,
+    argv: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwnames: *mut PyObject,
 ) -> *mut PyObject {
     trap::object(c"Notification.dispatch", || {
-        let mut names = NameArgs::new();
-        let mut message = ArgStr::none();
-        // SAFETY: CPython method call with the GIL held; `o` is a Notification.
+        // SAFETY: CPython vectorcall method with the GIL held; `o` is a
+        // Notification; every argument is borrowed from the call.
         unsafe {
+            if let Some(a) = fast_args(o, argv, nargs, kwnames) {
+                return send(o, &a);
+            }
+            let Some((t, kw)) = args::slow_args(argv, nargs, kwnames) else {
+                return core::ptr::null_mut();
+            };
+            let kw = kw.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
             let this = &*o.cast::<Notification>();
+            let mut names = NameArgs::new();
+            let mut message = ArgStr::none();
             let (mut time, mut severity, mut meta) = (this.data.time, this.severity, this.meta);
             if !parse(
-                args,
-                kwds,
+                t.as_ptr(),
+                kw,
                 &mut names,
                 &mut message,
                 &mut time,
@@ -251,48 +375,20 @@ pub unsafe extern "C" fn dispatch(
             ) {
                 return core::ptr::null_mut();
             }
-            let d = fields(o);
-            let pick = |a: &ArgStr, dflt: &Name| match a.bytes() {
-                Some(b) => Name::from_bytes(b),
-                None => *dflt,
-            };
-            let mut n = Staged {
+            let a = Args {
+                text: [
+                    names.type_.bytes(),
+                    message.bytes(),
+                    names.plugin_instance.bytes(),
+                    names.type_instance.bytes(),
+                    names.plugin.bytes(),
+                    names.host.bytes(),
+                ],
+                time,
                 severity,
-                time: double_to_cdtime(time),
-                host: pick(&names.host, &d.host),
-                plugin: pick(&names.plugin, &d.plugin),
-                plugin_instance: pick(&names.plugin_instance, &d.plugin_instance),
-                type_: pick(&names.type_, &d.type_),
-                type_instance: pick(&names.type_instance, &d.type_instance),
-                ..Default::default()
+                meta,
             };
-            n.message = match message.bytes() {
-                Some(b) => Name::from_bytes(b),
-                None => this.message,
-            };
-            drop((names, message));
-            if n.type_.is_empty() {
-                PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
-                return core::ptr::null_mut();
-            }
-            if !plugindata::known_type(n.type_.as_cstr()) {
-                dataset_not_found(n.type_.as_bytes());
-                return core::ptr::null_mut();
-            }
-            if !meta.is_null() && meta != Py_None() && PyDict_Check(meta) == 0 {
-                PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
-                return core::ptr::null_mut();
-            }
-            stage_meta(meta, &mut n.meta);
-            if n.time == 0 {
-                n.time = host().now();
-            }
-            let r = allow_threads(|| host().dispatch_notification(&n));
-            plugindata::dispatch_result(
-                r,
-                "a notification",
-                c"error dispatching notification, read the logs",
-            )
+            send(o, &a)
         }
     })
 }

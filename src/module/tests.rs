@@ -77,7 +77,7 @@ impl Host for FakeHost {
     fn write_values(&self, _: &CStr, _: &mut ValueList) -> Result<(), DispatchError> {
         Err(DispatchError::Failed)
     }
-    fn dispatch_notification(&self, _: &Notification) -> Result<(), DispatchError> {
+    fn dispatch_notification(&self, _: &mut Notification) -> Result<(), DispatchError> {
         Err(DispatchError::Failed)
     }
     fn flush(&self, _: Option<&CStr>, _: u64, _: Option<&CStr>) {}

@@ -529,20 +529,6 @@ static WRITE_KW: Keywords<10> = Keywords::new([
     c"meta",
 ]);
 
-/// A given text argument: `Some(None)` if absent, `None` if the slow path must
-/// convert it.
-///
-/// # Safety
-/// GIL held; `o` NULL or valid.
-unsafe fn opt_text<'a>(o: *mut PyObject) -> Option<Option<&'a [u8]>> {
-    if o.is_null() {
-        Some(None)
-    } else {
-        // SAFETY: GIL held, `o` valid per contract.
-        unsafe { args::text(o) }.map(Some)
-    }
-}
-
 /// B-VAL-10 / B-VAL-20 as a vectorcall: arguments matched and converted on the
 /// fast path (`python::args`), or parsed again by PyArg when it declines.
 ///
@@ -589,11 +575,11 @@ unsafe fn send(
             let pick = |p: *mut PyObject, dflt: *mut PyObject| if p.is_null() { dflt } else { p };
             Some(SendArgs {
                 destination: dest,
-                type_: opt_text(rest[0])?,
-                plugin_instance: opt_text(rest[2])?,
-                type_instance: opt_text(rest[3])?,
-                plugin: opt_text(rest[4])?,
-                host: opt_text(rest[5])?,
+                type_: args::opt_text(rest[0])?,
+                plugin_instance: args::opt_text(rest[2])?,
+                type_instance: args::opt_text(rest[3])?,
+                plugin: args::opt_text(rest[4])?,
+                host: args::opt_text(rest[5])?,
                 values: pick(rest[1], v.values),
                 meta: pick(rest[8], v.meta),
                 time,

@@ -151,6 +151,20 @@ pub unsafe fn text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
     memchr::memchr(0, b).is_none().then_some(b)
 }
 
+/// A given text argument: `Some(None)` if absent (NULL), `None` if the slow
+/// path must convert it.
+///
+/// # Safety
+/// GIL held; `o` NULL or valid, kept alive while the slice is used.
+pub unsafe fn opt_text<'a>(o: *mut PyObject) -> Option<Option<&'a [u8]>> {
+    if o.is_null() {
+        Some(None)
+    } else {
+        // SAFETY: GIL held, `o` valid per contract.
+        unsafe { text(o) }.map(Some)
+    }
+}
+
 /// `text` as a C string: CPython keeps a NUL after the bytes of both a `str`'s
 /// UTF-8 form and a `bytes` object.
 ///
