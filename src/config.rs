@@ -206,6 +206,8 @@ pub fn init_phase() -> i32 {
     } else {
         interpreter::release_after_config();
     }
+    // collectd knows every data set now (module/datasets.rs)
+    crate::module::datasets::enable();
     registry::run_init();
     0
 }

@@ -8,7 +8,7 @@ use crate::host::{
     guard, Callback, ConfigNode, ConfigValue, DataSource, DispatchError, Host, Kind, Received,
     ReceivedNotification, ThreadMain,
 };
-use crate::meta::{MetaPool, MetaValue};
+use crate::meta::{Meta, MetaPool, MetaValue};
 use crate::values::{DsTypes, Notification, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::ptr;
@@ -68,11 +68,11 @@ impl CMeta {
             for (k, v) in pool.iter() {
                 let k = k.as_ptr();
                 match v {
-                    MetaValue::String(s) => ffi::meta_data_add_string(md, k, s.as_ptr()),
-                    MetaValue::Signed(i) => ffi::meta_data_add_signed_int(md, k, i),
-                    MetaValue::Unsigned(u) => ffi::meta_data_add_unsigned_int(md, k, u),
-                    MetaValue::Double(d) => ffi::meta_data_add_double(md, k, d),
-                    MetaValue::Boolean(b) => ffi::meta_data_add_boolean(md, k, b),
+                    Meta::String(s) => ffi::meta_data_add_string(md, k, s.as_ptr()),
+                    Meta::Signed(i) => ffi::meta_data_add_signed_int(md, k, i),
+                    Meta::Unsigned(u) => ffi::meta_data_add_unsigned_int(md, k, u),
+                    Meta::Double(d) => ffi::meta_data_add_double(md, k, d),
+                    Meta::Boolean(b) => ffi::meta_data_add_boolean(md, k, b),
                 };
             }
             CMeta(md)
@@ -237,28 +237,35 @@ impl Host for Collectd {
         if n.plugin.is_empty() {
             n.plugin.set(b"python");
         }
-        let c = n.head().cast::<ffi::notification_t>();
+        // One raw pointer for the whole dispatch: collectd writes `c->meta`
+        // through it while the pool (another field) is read through it.
+        let p: *mut Notification = n;
+        let c = p.cast::<ffi::notification_t>();
         // SAFETY: `c` is `n`'s head, a complete notification_t (layout checked
         // above) with a NULL meta list; the meta add functions copy key and
-        // value into a list they append to `c->meta`, which we free after the
-        // synchronous dispatch; collectd copies what it keeps.
+        // value into a list they append to `c->meta` (the `meta_ptr` field,
+        // which the pool borrowed here does not cover), which we free after
+        // the synchronous dispatch; collectd copies what it keeps.
         unsafe {
-            for (k, v) in n.meta.iter() {
-                let k = k.as_ptr();
-                match v {
-                    MetaValue::String(s) => {
-                        ffi::plugin_notification_meta_add_string(c, k, s.as_ptr())
-                    }
-                    MetaValue::Signed(i) => ffi::plugin_notification_meta_add_signed_int(c, k, i),
-                    MetaValue::Unsigned(u) => {
-                        ffi::plugin_notification_meta_add_unsigned_int(c, k, u)
-                    }
-                    MetaValue::Double(d) => ffi::plugin_notification_meta_add_double(c, k, d),
-                    MetaValue::Boolean(b) => ffi::plugin_notification_meta_add_boolean(c, k, b),
-                };
+            let pool = &(*p).meta;
+            if !pool.is_empty() {
+                for (k, v) in pool.iter() {
+                    let k = k.as_ptr();
+                    match v {
+                        Meta::String(s) => {
+                            ffi::plugin_notification_meta_add_string(c, k, s.as_ptr())
+                        }
+                        Meta::Signed(i) => ffi::plugin_notification_meta_add_signed_int(c, k, i),
+                        Meta::Unsigned(u) => {
+                            ffi::plugin_notification_meta_add_unsigned_int(c, k, u)
+                        }
+                        Meta::Double(d) => ffi::plugin_notification_meta_add_double(c, k, d),
+                        Meta::Boolean(b) => ffi::plugin_notification_meta_add_boolean(c, k, b),
+                    };
+                }
             }
             let st = ffi::plugin_dispatch_notification(c);
-            let meta = n.take_c_meta().cast::<ffi::notification_meta_t>();
+            let meta = (*p).take_c_meta().cast::<ffi::notification_meta_t>();
             if !meta.is_null() {
                 ffi::plugin_notification_meta_free(meta);
             }

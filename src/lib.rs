@@ -7,8 +7,10 @@
 //! keys), `module` (the `collectd` Python module), `interpreter` (CPython
 //! lifecycle, GIL policy), `python` (CPython helpers, exception logger,
 //! trampolines), `daemon` (the adapter over collectd's C API), `host` (the port
-//! between the two), `values`/`meta` (fixed-capacity core), `pyversion`, `ffi`.
+//! between the two), `values`/`meta` (fixed-capacity core), `cstr`, `pyversion`,
+//! `ffi`.
 mod config;
+mod cstr;
 mod daemon;
 mod ffi;
 mod host;

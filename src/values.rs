@@ -25,7 +25,7 @@ impl<const N: usize> Default for Name<N> {
 impl<const N: usize> Name<N> {
     /// Stores `bytes`, cut at the first NUL and at `N - 1` bytes (B-STR-04).
     pub fn set(&mut self, bytes: &[u8]) {
-        let end = memchr::memchr(0, bytes).unwrap_or(bytes.len()).min(N - 1);
+        let end = crate::cstr::until_nul(bytes).len().min(N - 1);
         self.buf[..end].copy_from_slice(&bytes[..end]);
         self.buf[end] = 0;
     }
@@ -35,14 +35,31 @@ impl<const N: usize> Name<N> {
         n.set(bytes);
         n
     }
+    /// Length up to the NUL (names are short: scanned byte by byte).
+    fn len(&self) -> usize {
+        self.buf.iter().position(|&b| b == 0).unwrap_or(N - 1)
+    }
     pub fn as_bytes(&self) -> &[u8] {
-        let end = memchr::memchr(0, &self.buf).unwrap_or(N - 1);
-        &self.buf[..end]
+        &self.buf[..self.len()]
     }
     /// The field including its terminating NUL, as collectd's `char[N]`.
     pub fn as_cstr(&self) -> &core::ffi::CStr {
         // The buffer always holds a NUL (set() writes one, default is zeroed).
-        core::ffi::CStr::from_bytes_until_nul(&self.buf).unwrap_or_default()
+        core::ffi::CStr::from_bytes_with_nul(&self.buf[..=self.len()]).unwrap_or_default()
+    }
+    /// Makes this name a copy of `other`, copying only the 8-byte words up to
+    /// the one that holds its NUL (names are short, the fields 128 bytes).
+    pub fn copy_from(&mut self, other: &Self) {
+        const { assert!(N % 8 == 0 && N > 0) };
+        for (d, s) in self.buf.chunks_exact_mut(8).zip(other.buf.chunks_exact(8)) {
+            d.copy_from_slice(s);
+            let w = u64::from_ne_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+            // a zero byte in `w` (the classic test, exact for the "any" case)
+            if w.wrapping_sub(0x0101_0101_0101_0101) & !w & 0x8080_8080_8080_8080 != 0 {
+                return;
+            }
+        }
+        self.buf[N - 1] = 0;
     }
     pub fn is_empty(&self) -> bool {
         self.buf[0] == 0
@@ -303,6 +320,22 @@ mod tests {
     }
 
     #[test]
+    fn copy_from_copies_up_to_the_nul_word_and_keeps_the_terminator() {
+        for len in [0usize, 1, 7, 8, 9, 15, 16, 100, 127] {
+            let src: Name = Name::from_bytes(&vec![b'a'; len]);
+            let mut dst: Name = Name::from_bytes(&[b'z'; 127]);
+            dst.copy_from(&src);
+            assert_eq!(dst.as_bytes(), src.as_bytes(), "len {len}");
+            assert_eq!(dst.as_cstr().to_bytes().len(), len);
+        }
+        // bytes >= 0x80 next to the NUL are not mistaken for it
+        let src: Name = Name::from_bytes("\u{e9}\u{e9}\u{e9}x".as_bytes());
+        let mut dst: Name = Name::from_bytes(&[b'z'; 127]);
+        dst.copy_from(&src);
+        assert_eq!(dst.as_bytes(), src.as_bytes());
+    }
+
+    #[test]
     fn capacity_is_an_error_not_a_panic() {
         let mut vl = ValueList::new();
         for i in 0..MAX_VALUES {
@@ -374,14 +407,8 @@ impl Default for Notification {
 }
 
 impl Notification {
-    /// The head as collectd's `notification_t *`, valid while `self` is
-    /// neither moved nor dropped; the host's meta functions append to the
-    /// `meta` pointer through it, and it starts as NULL.
-    pub fn head(&mut self) -> *mut core::ffi::c_void {
-        (self as *mut Notification).cast()
-    }
-
-    /// The meta list pointer the host built through `head` (to free it).
+    /// The meta list pointer the host built in the C head (to free it); the
+    /// head starts at offset 0, with a NULL meta list.
     pub fn take_c_meta(&mut self) -> *mut core::ffi::c_void {
         core::mem::replace(&mut self.meta_ptr, core::ptr::null_mut())
     }

@@ -2,6 +2,7 @@
 //! constants and types. Built on the raw CPython API so argument errors,
 //! attribute semantics and type names match the C plugin exactly.
 pub mod config;
+pub mod datasets;
 pub mod notification;
 pub mod plugindata;
 pub mod registry;

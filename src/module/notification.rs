@@ -1,8 +1,9 @@
 //! `collectd.Notification` (B-NOTIF): attributes, constructor, repr and the
 //! synchronous `dispatch`. Staged on the stack like a value list.
 use crate::host::host;
+use crate::module::datasets;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
-use crate::module::values::stage_meta;
+use crate::module::values::{stage_meta, Keep};
 use crate::python::args::{self, Keywords};
 use crate::python::kwlist;
 use crate::python::trap;
@@ -298,13 +299,15 @@ unsafe fn send(o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
     unsafe {
         let this = &*o.cast::<Notification>();
         let d = fields(o);
+        // before `n`: dropped after it (its meta pool borrows from `keep`)
+        let mut keep = Keep::new();
         let mut n = Staged::default();
         n.severity = a.severity;
         n.time = double_to_cdtime(a.time);
         let [type_, message, plugin_instance, type_instance, plugin, host_] = a.text;
         let name = |dst: &mut Name, given: Option<&[u8]>, dflt: &Name| match given {
             Some(b) => dst.set(b),
-            None => *dst = *dflt,
+            None => dst.copy_from(dflt),
         };
         name(&mut n.type_, type_, &d.type_);
         name(&mut n.plugin_instance, plugin_instance, &d.plugin_instance);
@@ -313,13 +316,13 @@ unsafe fn send(o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
         name(&mut n.host, host_, &d.host);
         match message {
             Some(b) => n.message.set(b),
-            None => n.message = this.message,
+            None => n.message.copy_from(&this.message),
         }
         if n.type_.is_empty() {
             PyErr_SetString(PyExc_RuntimeError, c"type not set".as_ptr());
             return core::ptr::null_mut();
         }
-        if !plugindata::known_type(n.type_.as_cstr()) {
+        if !datasets::known(&n.type_) {
             dataset_not_found(n.type_.as_bytes());
             return core::ptr::null_mut();
         }
@@ -328,7 +331,7 @@ unsafe fn send(o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
             PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
             return core::ptr::null_mut();
         }
-        stage_meta(meta, &mut n.meta);
+        stage_meta(meta, &mut n.meta, &mut keep);
         if n.time == 0 {
             n.time = host().now();
         }

@@ -3,7 +3,7 @@
 //! callbacks to the host (B-REG-01 b), and how each kind is invoked (B-CB).
 use crate::host::{host, Kind, Received, ReceivedNotification};
 use crate::interpreter::{self, with_gil};
-use crate::meta::{MetaPool, MetaValue};
+use crate::meta::{Meta, MetaPool, MetaValue};
 use crate::module::{notification as pynotif, signed, values as pyvalues};
 use crate::python::errors::log_exception;
 use crate::python::kwlist;
@@ -465,11 +465,11 @@ unsafe fn meta_dict(meta: &MetaPool) -> Option<Owned> {
         let dict = Owned::new(PyDict_New())?;
         for (k, v) in meta.iter() {
             let o = match v {
-                MetaValue::String(s) => text_from_c(s.to_bytes()),
-                MetaValue::Signed(x) => signed::new_signed(x),
-                MetaValue::Unsigned(x) => signed::new_unsigned(x),
-                MetaValue::Double(x) => PyFloat_FromDouble(x),
-                MetaValue::Boolean(b) => PyBool_FromLong(b as _),
+                Meta::String(s) => text_from_c(s.to_cstr().to_bytes()),
+                Meta::Signed(x) => signed::new_signed(x),
+                Meta::Unsigned(x) => signed::new_unsigned(x),
+                Meta::Double(x) => PyFloat_FromDouble(x),
+                Meta::Boolean(b) => PyBool_FromLong(b as _),
             };
             if let Some(o) = Owned::new(o) {
                 if PyDict_SetItemString(dict.as_ptr(), k.as_ptr(), o.as_ptr()) != 0 {

@@ -1,7 +1,7 @@
 //! The `collectd` module driven without the daemon: a fake `Host` records what
 //! scripts dispatch, so the Python-facing behaviour is testable in-process.
 use crate::host::{self, Callback, DataSource, DispatchError, Host, Kind, ThreadMain};
-use crate::meta::MetaValue;
+use crate::meta::{CText, MetaValue};
 use crate::values::{DsType, DsTypes, Notification, Value, ValueList};
 use core::ffi::CStr;
 use pyo3_ffi::*;
@@ -55,7 +55,7 @@ impl Host for FakeHost {
         let meta = vl
             .meta
             .iter()
-            .map(|(k, v)| (s(k), format!("{v:?}")))
+            .map(|(k, v)| (s(k.to_cstr()), format!("{:?}", v.map(CText::to_cstr))))
             .collect();
         self.seen.lock().unwrap().push(Seen {
             what: format!(

@@ -3,13 +3,14 @@
 //! hands it to the host with the GIL released.
 use crate::host::host;
 use crate::meta::Staged;
+use crate::module::datasets;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
 use crate::module::signed;
 use crate::python::args::{self, Keywords};
 use crate::python::errors::log_exception;
 use crate::python::kwlist;
 use crate::python::trap;
-use crate::python::{allow_threads, as_text, set_error, ArgStr, Line, Owned};
+use crate::python::{allow_threads, as_text_uncut, set_error, ArgStr, Line, Owned};
 use crate::values::{double_to_cdtime, DsType, DsTypes, Name, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, CStr};
 use core::fmt::Write as _;
@@ -240,33 +241,92 @@ unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value
     }
 }
 
+/// The objects whose text a meta pool borrows (`MetaPool::add_borrowed`): one
+/// reference each, held until the dispatch is over. Declare it before the value
+/// list or notification whose pool borrows from it, so that it is dropped after
+/// it, with the GIL held.
+pub struct Keep {
+    objects: heapless::Vec<Owned, { 2 * crate::meta::META_MAX_ENTRIES }>,
+}
+
+impl Keep {
+    pub fn new() -> Keep {
+        Keep {
+            objects: heapless::Vec::new(),
+        }
+    }
+
+    /// Stages `k = v` into `pool` without copying its text, keeping `key` (the
+    /// owner of `k`) and `owner` (that of a string `v`) alive; false, with
+    /// nothing staged, when there is no room left to keep them.
+    ///
+    /// # Safety
+    /// GIL held; `k` is the text of `key` and a string `v` that of `owner`, as
+    /// `as_text_uncut` returns it (a str's UTF-8 buffer or a bytes object's
+    /// data, which CPython keeps NUL-terminated and unchanged while the object
+    /// lives); `pool` is dropped before `self`.
+    unsafe fn stage(
+        &mut self,
+        pool: &mut crate::meta::MetaPool,
+        key: *mut PyObject,
+        k: &[u8],
+        owner: *mut PyObject,
+        v: Staged<'_>,
+    ) -> bool {
+        let need = if matches!(v, Staged::String(_)) { 2 } else { 1 };
+        if self.objects.capacity() - self.objects.len() < need {
+            return false;
+        }
+        // SAFETY: GIL held; the references taken here keep both buffers
+        // alive and unchanged until `self` is dropped, after `pool` (contract),
+        // which is what add_borrowed asks for.
+        unsafe {
+            let _ = self.objects.push(Owned::borrowed(key));
+            if need == 2 {
+                let _ = self.objects.push(Owned::borrowed(owner));
+            }
+            pool.add_borrowed(k.as_ptr().cast(), v.map(|s| s.as_ptr().cast()));
+        }
+        true
+    }
+}
+
 /// Stages a meta dict into the pool like `cpy_build_meta` (B-META-01): problems
 /// are logged with context `building meta data`; every entry 5.12 stores is kept,
 /// however many and however long (the pool spills to the heap past its fixed part).
+/// Text is borrowed from the dict's objects, which `keep` keeps alive.
 ///
 /// # Safety
-/// GIL held.
-pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) {
+/// GIL held; `pool` is dropped before `keep`.
+pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool, keep: &mut Keep) {
     // SAFETY: GIL held per contract.
     unsafe {
         if meta.is_null() || meta == Py_None() {
             return;
         }
+        let mut done = 0;
         if PyDict_CheckExact(meta) != 0 {
             if PyDict_Size(meta) == 0 {
                 return;
             }
-            // Staging these entries runs no Python code (types checked first),
-            // so iterate the dict directly, in the order PyDict_Items would
-            // give, without the snapshot list. (Only the log line of a failed
-            // conversion can reach a Python log callback; `stage_entry` is done
-            // with the entry by then, and PyDict_Next stays memory-safe over a
-            // changed dict.)
-            if dict_entries(meta, |_, v| plain_meta_value(v)) {
-                dict_entries(meta, |k, v| {
-                    stage_entry(k, v, pool);
-                    true
-                });
+            // Staging a plain value runs no Python code, so the entries are
+            // staged straight from the dict, in the order PyDict_Items gives,
+            // until one is not plain; the rest come from the snapshot below,
+            // skipping the entries staged already. (That snapshot is taken
+            // later than 5.12 takes it, which differs only if a Python log
+            // callback changed this dict while an earlier entry's conversion
+            // error was being logged.)
+            // (Only the log line of a failed conversion can reach a Python log
+            // callback; `stage_entry` is done with the entry by then, and
+            // PyDict_Next stays memory-safe over a changed dict.)
+            if dict_entries(meta, |k, v| {
+                if !plain_meta_value(v) {
+                    return false;
+                }
+                stage_entry(k, v, pool, keep);
+                done += 1;
+                true
+            }) {
                 return;
             }
         }
@@ -277,11 +337,11 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool) 
             return;
         };
         let n = PyList_Size(items.as_ptr());
-        for i in 0..n.max(0) {
+        for i in done..n.max(0) {
             let item = PyList_GetItem(items.as_ptr(), i);
             let key = Owned::borrowed(PyTuple_GetItem(item, 0));
             let value = Owned::borrowed(PyTuple_GetItem(item, 1));
-            stage_entry(key.as_ptr(), value.as_ptr(), pool);
+            stage_entry(key.as_ptr(), value.as_ptr(), pool, keep);
         }
     }
 }
@@ -314,31 +374,54 @@ unsafe fn dict_entries(
 unsafe fn plain_meta_value(v: *mut PyObject) -> bool {
     // SAFETY: GIL held; type checks only.
     unsafe {
-        v == Py_True()
-            || v == Py_False()
-            || PyFloat_Check(v) != 0
+        // exact types first: no subtype walk for the common values
+        PyUnicode_CheckExact(v) != 0
             || PyLong_CheckExact(v) != 0
+            || PyFloat_CheckExact(v) != 0
+            || v == Py_True()
+            || v == Py_False()
+            || PyBytes_CheckExact(v) != 0
+            || PyFloat_Check(v) != 0
             || signed::is_signed(v)
             || signed::is_unsigned(v)
-            || PyUnicode_CheckExact(v) != 0
-            || PyBytes_CheckExact(v) != 0
     }
 }
 
 /// Stages one meta entry like `cpy_build_meta` (B-META-01); problems are logged.
 ///
 /// # Safety
-/// GIL held; `key` and `value` valid for the call.
-unsafe fn stage_entry(key: *mut PyObject, vp: *mut PyObject, pool: &mut crate::meta::MetaPool) {
+/// GIL held; `key` and `value` valid for the call; `pool` dropped before `keep`.
+unsafe fn stage_entry(
+    key: *mut PyObject,
+    vp: *mut PyObject,
+    pool: &mut crate::meta::MetaPool,
+    keep: &mut Keep,
+) {
     // SAFETY: GIL held per contract.
     unsafe {
-        let Some(k) = as_text(key) else {
+        let Some(k) = as_text_uncut(key) else {
             PyErr_Clear();
             return;
         };
         let staged: Option<Staged<'_>>;
         let mut holder: Option<Owned> = None;
-        if vp == Py_True() {
+        // Exact str, int and float first: the branches 5.12 takes for them
+        // below (an exact int is neither bool, float, Signed nor Unsigned, and
+        // PyNumber_Long returns it unchanged), without the subtype checks.
+        if PyUnicode_CheckExact(vp) != 0 {
+            staged = as_text_uncut(vp).map(Staged::String);
+        } else if PyLong_CheckExact(vp) != 0 {
+            let x = PyLong_AsLongLong(vp);
+            if PyErr_Occurred().is_null() {
+                staged = Some(Staged::Signed(x));
+            } else {
+                PyErr_Clear();
+                let u = PyLong_AsUnsignedLongLong(vp);
+                staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
+            }
+        } else if PyFloat_CheckExact(vp) != 0 {
+            staged = Some(Staged::Double(PyFloat_AS_DOUBLE(vp)));
+        } else if vp == Py_True() {
             staged = Some(Staged::Boolean(true));
         } else if vp == Py_False() {
             staged = Some(Staged::Boolean(false));
@@ -361,18 +444,22 @@ unsafe fn stage_entry(key: *mut PyObject, vp: *mut PyObject, pool: &mut crate::m
                 let u = PyLong_AsUnsignedLongLong(tp);
                 staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
             }
-        } else if let Some(s) = as_text(vp) {
+        } else if let Some(s) = as_text_uncut(vp) {
             staged = Some(Staged::String(s));
         } else {
             PyErr_Clear();
             holder = Owned::new(PyObject_Str(vp));
             staged = holder
                 .as_ref()
-                .and_then(|h| as_text(h.as_ptr()))
+                .and_then(|h| as_text_uncut(h.as_ptr()))
                 .map(Staged::String);
         }
         if let Some(s) = staged {
-            pool.add(k, s);
+            // the string's text is `vp`'s own, or that of its str()
+            let owner = holder.as_ref().map_or(vp, Owned::as_ptr);
+            if !keep.stage(pool, key, k, owner, s) {
+                pool.add(k, s);
+            }
         }
         drop(holder);
         if !PyErr_Occurred().is_null() {
@@ -606,10 +693,12 @@ unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObje
     // SAFETY: GIL held per contract.
     unsafe {
         let d = fields(o);
+        // before `vl`: dropped after it (its meta pool borrows from `keep`)
+        let mut keep = Keep::new();
         let mut vl = ValueList::new();
         let name = |dst: &mut Name, given: Option<&[u8]>, dflt: &Name| match given {
             Some(b) => dst.set(b),
-            None => *dst = *dflt,
+            None => dst.copy_from(dflt),
         };
         name(&mut vl.host, a.host, &d.host);
         name(&mut vl.plugin, a.plugin, &d.plugin);
@@ -626,7 +715,7 @@ unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObje
             return core::ptr::null_mut();
         }
         let mut ds = DsTypes::default();
-        if !host().ds_types(vl.type_.as_cstr(), &mut ds) {
+        if !datasets::ds_types(&vl.type_, &mut ds) {
             dataset_not_found(vl.type_.as_bytes());
             return core::ptr::null_mut();
         }
@@ -668,7 +757,7 @@ unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObje
             // Cannot fail: size <= MAX_VALUES was checked above.
             let _ = vl.push(x);
         }
-        stage_meta(meta, &mut vl.meta);
+        stage_meta(meta, &mut vl.meta, &mut keep);
         vl.time = double_to_cdtime(a.time);
         vl.interval = double_to_cdtime(a.interval);
         // `write` only: PyArg's `et` and the fast path both refuse NULs

@@ -112,6 +112,16 @@ pub unsafe fn text_from_c(b: &[u8]) -> *mut PyObject {
 /// # Safety
 /// GIL held, `o` valid and kept alive while the slice is used.
 pub unsafe fn as_text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
+    // SAFETY: forwarded contract.
+    unsafe { as_text_uncut(o) }.map(crate::cstr::until_nul)
+}
+
+/// `as_text` without the cut at the first NUL, for a consumer that cuts while
+/// it copies (the meta pool).
+///
+/// # Safety
+/// As `as_text`.
+pub unsafe fn as_text_uncut<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
     let mut len: Py_ssize_t = 0;
     // SAFETY: GIL held; both APIs return pointers into `o`'s own storage.
     let p = unsafe {
@@ -130,7 +140,7 @@ pub unsafe fn as_text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
     }
     // SAFETY: CPython guarantees `len` readable bytes at `p` while `o` lives.
     let b = unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) };
-    Some(&b[..memchr::memchr(0, b).unwrap_or(b.len())])
+    Some(b)
 }
 
 /// Runs `f` with the GIL released (Py_BEGIN/END_ALLOW_THREADS).
