@@ -122,8 +122,10 @@ def main():
     print('-' * len(head))
     for label, c, o, ratio, better, _, _ in rows:
         print('%-*s %12s %12s %8s  %s' % (w, label, c, o, ratio, better))
+    cg_reps = max((len(v) for (s, _), v in runs.items() if s.startswith('cgcall_')), default=0)
     print('(timed figures: median of %d run(s) per plugin; [cg] = callgrind '
-          'instruction count, deterministic, user space only)' % reps)
+          'instruction count, user space only, all threads; per-call rows: median '
+          'of %d run(s))' % (reps, cg_reps))
     with open(os.path.join(work, 'results.tsv'), 'w') as f:
         f.write('metric\tc\tours\tratio\tbetter\n')
         for label, _, _, ratio, better, c, o in rows:

@@ -16,7 +16,8 @@
 #   csv.so are taken from the same dir), BENCH_TYPES_DB, BENCH_NICE (nice
 #   level for the build and the daemons, default 10), CARGO_TARGET_DIR,
 #   BENCH_OURS (our .so to measure instead of the release build; implies
-#   nothing about building, combine with --no-build).
+#   nothing about building, combine with --no-build), BENCH_CG_REPS (runs per
+#   per-call row, default 3; the median is shown).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -229,14 +230,14 @@ cg_calls() {
     shift
     WRAP=(valgrind -q --tool=callgrind --zero-before='*getppid' --dump-before='*getpgrp')
     for p in c ours; do
-        ( WRAP+=(--callgrind-out-file="$WORK/runs/$scenario.$p/cg.out")
+        ( WRAP+=(--callgrind-out-file="$WORK/runs/$scenario.$p${REP:+.$REP}/cg.out")
           run_case "$scenario" $p 300 BENCH_CG=1 BENCH_MODE=calls BENCH_CALL="$call" "$@" ) &
         pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p" || failed=1; done
     WRAP=()
     for p in c ours; do
-        local d=$WORK/runs/$scenario.$p
+        local d=$WORK/runs/$scenario.$p${REP:+.$REP}
         b=$(sed -n 's/^totals: //p' "$d/cg.out.1" 2>/dev/null || true)
         a=$(sed -n 's/^totals: //p' "$d/cg.out.2" 2>/dev/null || true)
         if [ -n "$b" ] && [ -n "$a" ] && [ -f "$d/result" ]; then
@@ -299,7 +300,12 @@ if [ $callgrind = 1 ]; then
         else
             LOG_LEVEL=warning EXTRA_CONF=$DISCARD_CONF
         fi
-        cg_calls "$call" BENCH_CG_CALLS=5000
+        # the read and write threads share malloc's arenas, so how collectd's
+        # own allocations interleave varies from run to run (a few per cent):
+        # BENCH_CG_REPS runs each, the table shows the median
+        for ((rep = 1; rep <= ${BENCH_CG_REPS:-3}; rep++)); do
+            REP=$rep cg_calls "$call" BENCH_CG_CALLS=5000
+        done
     done
     EXTRA_CONF= LOG_LEVEL=info
 fi

@@ -139,6 +139,7 @@ load_target() {
         [ -n "$TARGET_FILE" ] || die "unknown target or board '$arg' (see targets/*.env, boards/*.toml)"
     fi
     LIBC=gnu ZIG_TARGET='' ZIG_CPU='' FLOAT_ABI='' ENDIAN=little TARGET_QEMU_CPU=''
+    RUSTFLAGS_TARGET=""
     # shellcheck source=/dev/null
     . "$TARGET_FILE"
     : "${RUST_TRIPLE:?}" "${DEB_ARCH:?}" "${GNU_TRIPLE:?}" "${STD_SOURCE:?}" "${QEMU:?}" "${POINTER_WIDTH:?}"

@@ -74,6 +74,10 @@ else
     # (Debian 12's): the unit-test executable leaves them to the sysroot's libc at run time
     [ "$SUITE" = bookworm ] || rustflags+=("-Clink-arg=-Wl,--allow-shlib-undefined")
 fi
+# a target's own flags (targets/<triple>.env: RUSTFLAGS_TARGET), then CDPY_EXTRA_RUSTFLAGS
+# for experiments; both space-separated
+read -r -a extra <<<"${RUSTFLAGS_TARGET:-} ${CDPY_EXTRA_RUSTFLAGS:-}"
+rustflags+=("${extra[@]}")
 [ -n "$BOARD_TARGET_CPU" ] && rustflags+=("-Ctarget-cpu=$BOARD_TARGET_CPU")
 [ -n "$BOARD_TARGET_FEATURES" ] && rustflags+=("-Ctarget-feature=$BOARD_TARGET_FEATURES")
 toml_list() { local x sep=''; printf '['; for x in "$@"; do printf '%s"%s"' "$sep" "$x"; sep=', '; done; printf ']'; }
