@@ -50,25 +50,39 @@ shipped_stdlib() {
     echo $((pyc + dyn))
 }
 
-printf '%-34s %12s %12s %7s %12s %14s\n' "target/board" "ours" "C plugin" "ratio" "libpython" "budget"
+# loaded_size file -> bytes the loader maps (LOAD segments' memory sizes): the file
+# without the zero-filled gap a 64 KiB segment alignment leaves between code and data
+loaded_size() {
+    local type _off _va _pa _fs ms _rest s=0
+    while read -r type _off _va _pa _fs ms _rest; do
+        [ "$type" = LOAD ] && s=$((s + ms))
+    done < <(readelf -lW "$1")
+    echo "$s"
+}
+
+printf '%-34s %12s %12s %7s %12s %12s %7s %12s %14s\n' "target/board" "ours" "C plugin" "ratio" \
+    "ours loaded" "C loaded" "ratio" "libpython" "budget"
 rc=0 foot=()
 for n in "${names[@]}"; do
     load_target "$n"
     if [ "$build" = 1 ]; then "$CDPY_ROOT/ci/xbuild.sh" "$n" release >/dev/null || rc=1; fi
     ours=$CDPY_TARGET_DIR/out/$BUILD_NAME/python.so
     c=$SYSROOT/usr/lib/collectd/python.so
-    o='-' cs='-' ratio='-' lp='-' budget='-'
-    [ -f "$ours" ] && o=$(stripped_size "$ours")
+    o='-' cs='-' ratio='-' lp='-' budget='-' ol='-' cl='-' lratio='-'
+    [ -f "$ours" ] && o=$(stripped_size "$ours") && ol=$(loaded_size "$ours")
     if [ -f "$c" ]; then
         cs=$(stripped_size "$c")
+        cl=$(loaded_size "$c")
         lp=$(stripped_size "$MULTIARCH_LIB/libpython$PY_VERSION.so.1.0")
     fi
-    [ "$o" != - ] && [ "$cs" != - ] && ratio=$(awk -v a="$o" -v b="$cs" 'BEGIN { printf "%.1fx", a / b }')
+    [ "$o" != - ] && [ "$cs" != - ] && ratio=$(awk -v a="$o" -v b="$cs" 'BEGIN { printf "%.2fx", a / b }')
+    [ "$ol" != - ] && [ "$cl" != - ] && lratio=$(awk -v a="$ol" -v b="$cl" 'BEGIN { printf "%.2fx", a / b }')
     if [ -n "$BOARD_MAX_PLUGIN_BYTES" ]; then
         budget=$BOARD_MAX_PLUGIN_BYTES
         if [ "$o" != - ] && [ "$o" -gt "$BOARD_MAX_PLUGIN_BYTES" ]; then budget="$budget OVER"; rc=1; fi
     fi
-    printf '%-34s %12s %12s %7s %12s %14s\n' "$BUILD_NAME" "$o" "$cs" "$ratio" "$lp" "$budget"
+    printf '%-34s %12s %12s %7s %12s %12s %7s %12s %14s\n' "$BUILD_NAME" "$o" "$cs" "$ratio" \
+        "$ol" "$cl" "$lratio" "$lp" "$budget"
     if [ "$LIBC" = musl ] && [ -f "$c" ]; then
         # what an OpenWrt image would carry for Python: libpython + the trimmed stdlib
         # (sysroot/musl.sh) as byte code, against the board's flash (uncompressed: the

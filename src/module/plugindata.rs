@@ -3,7 +3,7 @@
 use crate::host::host;
 use crate::python::kwlist;
 use crate::python::trap;
-use crate::python::{as_text, set_error, text_from_c, ArgStr, Line, Owned};
+use crate::python::{as_text, set_error, text_from_c, ArgStr, Line, Owned, Pending};
 use crate::values::Name;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::offset_of;
@@ -70,16 +70,16 @@ pub unsafe extern "C" fn get_string(o: *mut PyObject, closure: *mut c_void) -> *
 ///
 /// # Safety
 /// GIL held.
-unsafe fn setter_text<'a>(value: *mut PyObject) -> Result<&'a [u8], ()> {
+unsafe fn setter_text<'a>(value: *mut PyObject) -> Result<&'a [u8], Pending> {
     if value.is_null() {
         // SAFETY: GIL held per contract.
         unsafe {
             PyErr_SetString(PyExc_TypeError, c"Cannot delete this attribute".as_ptr());
         }
-        return Err(());
+        return Err(Pending);
     }
     // SAFETY: GIL held; `value` is kept alive by the caller during the set.
-    unsafe { as_text(value) }.ok_or(())
+    unsafe { as_text(value) }.ok_or(Pending)
 }
 
 pub unsafe extern "C" fn set_string(
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn set_string(
                     name_at(o, closure as usize).set(t);
                     0
                 }
-                Err(()) => -1,
+                Err(Pending) => -1,
             }
         }
     })

@@ -10,7 +10,7 @@ use crate::python::args::{self, Keywords};
 use crate::python::errors::log_exception;
 use crate::python::kwlist;
 use crate::python::trap;
-use crate::python::{allow_threads, as_text_uncut, set_error, ArgStr, Line, Owned};
+use crate::python::{allow_threads, as_text_uncut, set_error, ArgStr, Line, Owned, Pending};
 use crate::values::{double_to_cdtime, DsType, DsTypes, Name, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, CStr};
 use core::fmt::Write as _;
@@ -184,11 +184,12 @@ pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
     })
 }
 
-/// Converts one element per its data-source type (B-VAL-11); Python error on failure.
+/// Converts one element per its data-source type (B-VAL-11); on failure the
+/// Python exception is pending.
 ///
 /// # Safety
 /// GIL held.
-unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value, ()> {
+unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value, Pending> {
     // SAFETY: GIL held per contract; new references are owned by `Owned`.
     unsafe {
         // Exact floats and ints: what PyNumber_Float/PyNumber_Long would return
@@ -209,16 +210,16 @@ unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value
             return if PyErr_Occurred().is_null() {
                 Ok(v)
             } else {
-                Err(())
+                Err(Pending)
             };
         }
         let v = match DsType::from_raw(t) {
             Some(DsType::Gauge) => {
-                let n = Owned::new(PyNumber_Float(item)).ok_or(())?;
+                let n = Owned::new(PyNumber_Float(item)).ok_or(Pending)?;
                 Value::Gauge(PyFloat_AsDouble(n.as_ptr()))
             }
             Some(k) => {
-                let n = Owned::new(PyNumber_Long(item)).ok_or(())?;
+                let n = Owned::new(PyNumber_Long(item)).ok_or(Pending)?;
                 match k {
                     DsType::Derive => Value::Derive(PyLong_AsLongLong(n.as_ptr())),
                     DsType::Counter => Value::Counter(PyLong_AsUnsignedLongLong(n.as_ptr())),
@@ -230,13 +231,13 @@ unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value
                 let _ = write!(l, "unknown data type {t} for ");
                 l.push(type_name.as_bytes());
                 set_error(PyExc_RuntimeError, &mut l);
-                return Err(());
+                return Err(Pending);
             }
         };
         if PyErr_Occurred().is_null() {
             Ok(v)
         } else {
-            Err(())
+            Err(Pending)
         }
     }
 }

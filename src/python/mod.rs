@@ -17,6 +17,13 @@ use pyo3_ffi::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Logged;
 
+/// The error of a step that left a Python exception pending (set with
+/// `PyErr_Set*` or by the CPython call that failed): the caller returns NULL /
+/// -1 to CPython, or logs it with `errors::log_exception`. The other error,
+/// `Logged`, means the opposite: reported already, nothing pending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pending;
+
 /// A strong reference. Must only be created and dropped with the GIL held.
 pub struct Owned(NonNull<PyObject>);
 
