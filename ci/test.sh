@@ -46,11 +46,10 @@ fi
 if [ "${CDPY_MUSL:-1}" != 0 ]; then
     # OpenWrt-class boards: musl, libffi, CPython 3.13 and collectd built from Debian's
     # source packages with zig cc (sysroot/musl.sh, cached by content). The full suite
-    # (+ the network test) on the two MIPS boards: no FPU, one of each byte order.
-    # CDPY_MUSL_FULL / CDPY_MUSL_SMOKE (smoke runs + network test only) change the
-    # split; the ARM boards (ipq40xx, mediatek-filogic) are not in it yet: their roots
-    # have not been through a run (see targets/README.md).
-    read -r -a musl_full <<<"${CDPY_MUSL_FULL-ath79 ramips-mt7621}"
+    # (+ the network test) on all four: the two MIPS boards (no FPU, one of each byte
+    # order), ipq40xx (armv7, Thumb-2) and mediatek-filogic (aarch64).
+    # CDPY_MUSL_FULL / CDPY_MUSL_SMOKE (smoke runs + network test only) change the split.
+    read -r -a musl_full <<<"${CDPY_MUSL_FULL-ath79 ramips-mt7621 ipq40xx mediatek-filogic}"
     read -r -a musl_smoke <<<"${CDPY_MUSL_SMOKE-}"
     step "musl: host packages" bash ci/host-deps.sh "${musl_full[@]}" "${musl_smoke[@]}"
     # Not run there: the C plugin's half of one thread-leak test, because the C plugin

@@ -168,8 +168,13 @@ build_libffi() {
     sed -i -E -e 's/^(\s*\.byte\s+)0x00(\s+# FDE Encoding \(absptr\))/\10x1b\2/' \
         -e 's/^(\s*\.4byte\s+)(\$LFB[0-9]+)(\s+# FDE initial location)/\1\2-.\3/' src/mips/o32.S
     [ -x configure ] || autoreconf -fi
+    # ARM and AArch64: libffi's static trampolines (src/tramp.c) include
+    # <linux/limits.h>, a kernel header this root does not have; closures then use
+    # libffi's other trampolines (MIPS has no static ones, its build is unchanged)
+    local tramp=()
+    case $GNU_TRIPLE in arm*|aarch64*) tramp=(--disable-exec-static-tramp) ;; esac
     ./configure --host="$GNU_TRIPLE" --build=x86_64-pc-linux-gnu --prefix=/usr \
-        --disable-static --disable-docs --disable-multi-os-directory "${TOOLS[@]}"
+        --disable-static --disable-docs --disable-multi-os-directory "${tramp[@]}" "${TOOLS[@]}"
     make -j"$J"
     make install DESTDIR="$S"
     rm -f "$S"/usr/lib/libffi.la
