@@ -16,8 +16,9 @@
 # Sources are Debian source packages' .orig tarballs (sysroot/sources.sh). A host
 # CPython of the same version (CPython's cross build needs one) is built once per
 # tarball in $CDPY_CACHE/musl/hostpy-<version>-<hash>.
-# Cached by content: the stamp's key is a hash of the tarballs, the patch, the target's
-# zig target/CPU and this script's FORMAT; a second run is a no-op without network.
+# Cached by content: the stamp's key is a hash of the tarballs, the patch, zig.sh (the
+# compiler wrappers), the target's zig target/CPU and this script's FORMAT; a second
+# run is a no-op without network.
 # Soft-float targets (FLOAT_ABI=soft): every ELF object of the root is checked to be
 # soft-float. Logs of each stage: $CDPY_CACHE/musl/build/<name>/*.log (kept on failure).
 set -euo pipefail
@@ -64,7 +65,8 @@ ZIG_VERSION=$(sed -n 's/^ZIG_VERSION=//p' "$H/zig.sh")
 key=$({
     echo "format=$FORMAT triple=$RUST_TRIPLE zig=$ZIG_VERSION $ZIG_TARGET cpu=$ZIG_CPU float=$FLOAT_ABI endian=$ENDIAN py=$PV"
     echo "trim=$PY_TRIM"
-    sha256sum "$src_musl" "$src_ffi" "$src_collectd" "$src_py" "$PATCH" | cut -d' ' -f1
+    # zig.sh writes the compiler wrappers: how every object of the root is built
+    sha256sum "$src_musl" "$src_ffi" "$src_collectd" "$src_py" "$PATCH" "$H/zig.sh" | cut -d' ' -f1
 } | sha256sum | cut -c1-16)
 if [ "$rebuild" != 1 ] && [ -x "$S/usr/sbin/collectd" ] && [ "$(head -1 "$STAMP" 2>/dev/null)" = "key=$key" ]; then
     log "sysroot $N up to date ($(sed -n 2p "$STAMP"))"

@@ -72,7 +72,10 @@ write_if_changed "$W/cc" <<EOF
 #  -Wno-error=date-time: zig makes __DATE__/__TIME__ an error (CPython's getbuildinfo.c);
 #  -Wl,-hNAME (CPython's soname flag) is rejected by zig: rewritten to -Wl,-soname,NAME;
 #  a -shared link whose only inputs are .so files (CPython's libpython3.so) is handed by
-#  zig to the host's /usr/bin/ld, which knows no foreign emulation: an empty object is added.
+#  zig to the host's /usr/bin/ld, which knows no foreign emulation: an empty object is added;
+#  -Os first (a later -O of the caller wins): zig builds the compiler-rt it links into
+#  every output in the mode of the command line's -O, and a link without one (rustc's,
+#  CPython's LDSHARED) got a Debug compiler-rt, all of it: ~330 KB in each .so.
 $cache
 export ZIG_LIBC=$W/libc.txt
 args=() obj=0 shared=0
@@ -84,7 +87,7 @@ for a in "\$@"; do
     case \$a in -shared) shared=1 ;; *.o|*.c|*.a|*.S|*.s|*.cc|*.cpp|*.rlib|-) obj=1 ;; esac
 done
 [ \$shared = 1 ] && [ \$obj = 0 ] && args+=("$W/ccdir/empty.o")
-exec $ZIG cc -target $ZIG_TARGET $cpu -dynamic -Wno-error=date-time "\${args[@]}"
+exec $ZIG cc -target $ZIG_TARGET $cpu -dynamic -Wno-error=date-time -Os "\${args[@]}"
 EOF
 write_if_changed "$W/ar" <<EOF
 #!/bin/sh
