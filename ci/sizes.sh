@@ -39,15 +39,33 @@ stripped_size() { # file -> bytes after strip (of a copy)
 LIGHT_OUT='asyncio email xml multiprocessing unittest decimal _pydecimal _decimal _codecs_ unicodedata
  logging pydoc _pyrepl urllib http xmlrpc ctypes _ctypes pyexpat _elementtree concurrent json _json
  zoneinfo tomllib wsgiref html'
+light_excl() { # DIR [light] -> find arguments that prune what python3-light leaves out
+    local f
+    [ "${2:-}" = light ] || return 0
+    for f in $LIGHT_OUT; do printf '%s\0' -o -path "$1/$f*" -o -path "$1/__pycache__/$f*" -o -path "$1/lib-dynload/$f*"; done
+}
 shipped_stdlib() {
     local pyc dyn=0 f excl=()
-    if [ "${2:-}" = light ]; then
-        for f in $LIGHT_OUT; do excl+=(-o -path "$1/$f*" -o -path "$1/__pycache__/$f*" -o -path "$1/lib-dynload/$f*"); done
-    fi
+    mapfile -d '' -t excl < <(light_excl "$@")
     pyc=$(find "$1" \( -path "$1/config-*" "${excl[@]}" \) -prune -o -name '*.pyc' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
     while IFS= read -r f; do dyn=$((dyn + $(stripped_size "$f"))); done < <(
         find "$1/lib-dynload" \( -path "$1/config-*" "${excl[@]}" \) -prune -o -name '*.so' -print)
     echo $((pyc + dyn))
+}
+
+# light_xz DIR LIBPYTHON -> bytes of stripped libpython + the python3-light stdlib as one
+# xz -6 stream: roughly what they take in an image's squashfs (xz, per-block, so a bit more)
+light_xz() {
+    local tmp f excl=()
+    mapfile -d '' -t excl < <(light_excl "$1" light)
+    tmp=$(mktemp -d)
+    mkdir "$tmp/dyn"
+    "$STRIP" -o "$tmp/libpython.so" "$2"
+    while IFS= read -r f; do "$STRIP" -o "$tmp/dyn/$(basename "$f")" "$f"; done < <(
+        find "$1/lib-dynload" \( -path "$1/config-*" "${excl[@]}" \) -prune -o -name '*.so' -print)
+    find "$1" \( -path "$1/config-*" "${excl[@]}" \) -prune -o -name '*.pyc' -printf '%P\n' >"$tmp/pyc.list"
+    tar -cf - -C "$tmp" libpython.so dyn -C "$1" -T "$tmp/pyc.list" | xz -6 -T2 | wc -c
+    rm -rf "$tmp"
 }
 
 # loaded_size file -> bytes the loader maps (LOAD segments' memory sizes): the file
@@ -90,13 +108,16 @@ for n in "${names[@]}"; do
         std=$(shipped_stdlib "$SYSROOT/usr/lib/python$PY_VERSION")
         light=$(shipped_stdlib "$SYSROOT/usr/lib/python$PY_VERSION" light)
         share() { [ -n "$BOARD_FLASH_BYTES" ] && awk -v a="$1" -v b="$BOARD_FLASH_BYTES" 'BEGIN { printf "%.0f%%", 100 * a / b }' || echo -; }
-        foot+=("$(printf '%-34s %12s %12s %12s %6s %12s %6s %14s' "$BUILD_NAME" "$lp" "$std" $((lp + std)) \
-            "$(share $((lp + std)))" $((lp + light)) "$(share $((lp + light)))" "${BOARD_FLASH_BYTES:--}")")
+        xz=$(light_xz "$SYSROOT/usr/lib/python$PY_VERSION" "$MULTIARCH_LIB/libpython$PY_VERSION.so.1.0")
+        foot+=("$(printf '%-34s %12s %12s %12s %6s %12s %6s %12s %6s %14s' "$BUILD_NAME" "$lp" "$std" $((lp + std)) \
+            "$(share $((lp + std)))" $((lp + light)) "$(share $((lp + light)))" "$xz" "$(share "$xz")" \
+            "${BOARD_FLASH_BYTES:--}")")
     fi
 done
 if [ "${#foot[@]}" -gt 0 ]; then
-    printf '\nmusl runtime footprint of Python, bytes, uncompressed: stripped libpython + the stdlib as .pyc and\nstripped lib-dynload, as tested and as python3-light alone (see shipped_stdlib):\n'
-    printf '%-34s %12s %12s %12s %6s %12s %6s %14s\n' "target/board" "libpython" "stdlib" "as tested" "flash" "light" "flash" "flash bytes"
+    printf '\nmusl runtime footprint of Python, bytes: stripped libpython + the stdlib as .pyc and stripped\nlib-dynload, as tested and as python3-light alone (see shipped_stdlib), and the light part xz-compressed:\n'
+    printf '%-34s %12s %12s %12s %6s %12s %6s %12s %6s %14s\n' "target/board" "libpython" "stdlib" "as tested" "flash" \
+        "light" "flash" "light, xz" "flash" "flash bytes"
     printf '%s\n' "${foot[@]}"
 fi
 exit "$rc"
