@@ -5,6 +5,7 @@ use crate::host::{ConfigNode, LOG_ERR, LOG_WARNING};
 use crate::interpreter;
 use crate::module::{config as pyconfig, registry};
 use crate::python::errors::log_exception;
+use crate::python::Gil;
 use crate::python::{log_released, text_from_c, Line, Logged, Owned};
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
@@ -23,12 +24,15 @@ fn forget_globals() {
 /// captures `sys.path` for ModulePath.
 fn start() -> Result<(), Logged> {
     crate::module::start_python()?;
+    // SAFETY: start_python returned with this thread holding the GIL, which it
+    // keeps until the init phase (B-THR-02), after this function.
+    let py = unsafe { Gil::assume() };
     interpreter::on_finalize(forget_globals);
     // SAFETY: start_python returned with this thread holding the GIL.
     unsafe {
         let path = PySys_GetObject(c"path".as_ptr());
         if path.is_null() {
-            log_exception(b"python initialization");
+            log_exception(py, b"python initialization");
             return Err(Logged);
         }
         Py_INCREF(path);
@@ -62,11 +66,10 @@ pub fn configure(ci: &dyn ConfigNode) -> i32 {
     if !interpreter::is_alive() && start().is_err() {
         return 1;
     }
-    interpreter::with_gil(|| {
+    interpreter::with_gil(|py| {
         let mut status = 0;
         for i in 0..ci.child_count() {
-            // SAFETY: GIL held inside with_gil.
-            if unsafe { config_item(ci.child(i)) }.is_err() {
+            if config_item(py, ci.child(i)).is_err() {
                 status = 1;
             }
         }
@@ -75,54 +78,47 @@ pub fn configure(ci: &dyn ConfigNode) -> i32 {
     .unwrap_or(1)
 }
 
-/// # Safety
-/// GIL held.
-unsafe fn config_item(item: &dyn ConfigNode) -> Result<(), Logged> {
+fn config_item(py: Gil<'_>, item: &dyn ConfigNode) -> Result<(), Logged> {
     let key = item.key();
-    // SAFETY: GIL held per contract (all calls below).
-    unsafe {
-        if eq_ignore_case(key, "Interactive") {
-            let b = item.get_boolean().ok_or(Logged)?;
-            INTERACTIVE.store(b, Ordering::Release);
-        } else if eq_ignore_case(key, "Encoding") {
-            string_of(item, |_| ()).ok_or(Logged)?;
-            let mut l = Line::new();
-            l.push_str("python: \"Encoding\" was used in the config file but Python3 was used, which does not support changing encodings");
-            log_released(LOG_ERR, &mut l);
-            return Err(Logged);
-        } else if eq_ignore_case(key, "LogTraces") {
-            let on = item.get_boolean().ok_or(Logged)?;
-            crate::python::errors::set_log_traces(on)?;
-        } else if eq_ignore_case(key, "ModulePath") {
-            string_of(item, |dir| module_path(dir)).ok_or(Logged)??;
-        } else if eq_ignore_case(key, "Import") {
-            string_of(item, |name| import(name)).ok_or(Logged)??;
-        } else if eq_ignore_case(key, "Module") {
-            return string_of(item, |name| module_block(item, name)).ok_or(Logged)?;
-        } else {
-            let mut l = Line::new();
-            l.push_str("python plugin: Unknown config key \"")
-                .push(key.to_bytes())
-                .push_str("\".");
-            log_released(LOG_ERR, &mut l);
-            return Err(Logged);
-        }
+    if eq_ignore_case(key, "Interactive") {
+        let b = item.get_boolean().ok_or(Logged)?;
+        INTERACTIVE.store(b, Ordering::Release);
+    } else if eq_ignore_case(key, "Encoding") {
+        string_of(item, |_| ()).ok_or(Logged)?;
+        let mut l = Line::new();
+        l.push_str("python: \"Encoding\" was used in the config file but Python3 was used, which does not support changing encodings");
+        log_released(py, LOG_ERR, &mut l);
+        return Err(Logged);
+    } else if eq_ignore_case(key, "LogTraces") {
+        let on = item.get_boolean().ok_or(Logged)?;
+        crate::python::errors::set_log_traces(py, on)?;
+    } else if eq_ignore_case(key, "ModulePath") {
+        string_of(item, |dir| module_path(py, dir)).ok_or(Logged)??;
+    } else if eq_ignore_case(key, "Import") {
+        string_of(item, |name| import(py, name)).ok_or(Logged)??;
+    } else if eq_ignore_case(key, "Module") {
+        return string_of(item, |name| module_block(py, item, name)).ok_or(Logged)?;
+    } else {
+        let mut l = Line::new();
+        l.push_str("python plugin: Unknown config key \"")
+            .push(key.to_bytes())
+            .push_str("\".");
+        log_released(py, LOG_ERR, &mut l);
+        return Err(Logged);
     }
     Ok(())
 }
 
-/// # Safety
-/// GIL held.
-unsafe fn module_path(dir: &CStr) -> Result<(), Logged> {
-    // SAFETY: GIL held per contract.
+fn module_path(py: Gil<'_>, dir: &CStr) -> Result<(), Logged> {
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let Some(obj) = Owned::new(text_from_c(dir.to_bytes())) else {
+        let Some(obj) = Owned::new(py, text_from_c(py, dir.to_bytes())) else {
             let mut l = Line::new();
             l.push_str("python plugin: Unable to convert \"")
                 .push(dir.to_bytes())
                 .push_str("\" to a python object.");
-            log_released(LOG_ERR, &mut l);
-            log_exception(b"python initialization");
+            log_released(py, LOG_ERR, &mut l);
+            log_exception(py, b"python initialization");
             return Err(Logged);
         };
         let path = SYS_PATH.load(Ordering::Acquire);
@@ -131,28 +127,26 @@ unsafe fn module_path(dir: &CStr) -> Result<(), Logged> {
             l.push_str("python plugin: Unable to prepend \"")
                 .push(dir.to_bytes())
                 .push_str("\" to python module path.");
-            log_released(LOG_ERR, &mut l);
-            log_exception(b"python initialization");
+            log_released(py, LOG_ERR, &mut l);
+            log_exception(py, b"python initialization");
             return Err(Logged);
         }
     }
     Ok(())
 }
 
-/// # Safety
-/// GIL held.
-unsafe fn import(name: &CStr) -> Result<(), Logged> {
-    // SAFETY: GIL held per contract.
+fn import(py: Gil<'_>, name: &CStr) -> Result<(), Logged> {
+    // SAFETY: the token proves the GIL.
     unsafe {
-        match Owned::new(PyImport_ImportModule(name.as_ptr())) {
+        match Owned::new(py, PyImport_ImportModule(name.as_ptr())) {
             Some(_) => Ok(()),
             None => {
                 let mut l = Line::new();
                 l.push_str("python plugin: Error importing module \"")
                     .push(name.to_bytes())
                     .push_str("\".");
-                log_released(LOG_ERR, &mut l);
-                log_exception(b"importing module");
+                log_released(py, LOG_ERR, &mut l);
+                log_exception(py, b"importing module");
                 Err(Logged)
             }
         }
@@ -161,35 +155,33 @@ unsafe fn import(name: &CStr) -> Result<(), Logged> {
 
 /// B-CFG-09/10: route a `<Module name>` block to the newest matching config
 /// callback.
-///
-/// # Safety
-/// GIL held.
-unsafe fn module_block(item: &dyn ConfigNode, name: &CStr) -> Result<(), Logged> {
-    // SAFETY: GIL held per contract.
-    let Some((callable, data)) = (unsafe { registry::find_config(name.to_bytes()) }) else {
+fn module_block(py: Gil<'_>, item: &dyn ConfigNode, name: &CStr) -> Result<(), Logged> {
+    let Some((callable, data)) = registry::find_config(py, name.to_bytes()) else {
         let mut l = Line::new();
         l.push_str("python plugin: Found a configuration for the \"")
             .push(name.to_bytes())
             .push_str("\" plugin, but the plugin isn't loaded or didn't register a configuration callback.");
-        // SAFETY: GIL held per contract.
-        unsafe { log_released(LOG_WARNING, &mut l) };
+        log_released(py, LOG_WARNING, &mut l);
         return Ok(());
     };
-    // SAFETY: GIL held per contract.
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let tree = pyconfig::from_item(item, core::ptr::null_mut());
+        let tree = pyconfig::from_item(py, item, core::ptr::null_mut());
         let ret = match (&tree, &data) {
             (None, _) => None,
-            (Some(t), None) => Owned::new(PyObject_CallOneArg(callable.as_ptr(), t.as_ptr())),
-            (Some(t), Some(d)) => Owned::new(PyObject_CallFunctionObjArgs(
-                callable.as_ptr(),
-                t.as_ptr(),
-                d.as_ptr(),
-                core::ptr::null_mut::<PyObject>(),
-            )),
+            (Some(t), None) => Owned::new(py, PyObject_CallOneArg(callable.as_ptr(), t.as_ptr())),
+            (Some(t), Some(d)) => Owned::new(
+                py,
+                PyObject_CallFunctionObjArgs(
+                    callable.as_ptr(),
+                    t.as_ptr(),
+                    d.as_ptr(),
+                    core::ptr::null_mut::<PyObject>(),
+                ),
+            ),
         };
         if ret.is_none() {
-            log_exception(b"loading module");
+            log_exception(py, b"loading module");
             return Err(Logged);
         }
     }

@@ -9,6 +9,7 @@
 //! instead of a thread-state allocation. The state is deleted when the thread
 //! exits (unixsock and exec run a thread per request: without that, each one
 //! would leave a thread state behind).
+use crate::python::Gil;
 use crate::python::{Logged, Owned};
 use core::cell::Cell;
 use core::ffi::CStr;
@@ -213,7 +214,7 @@ pub fn release_after_config() {
 }
 
 /// Runs `f` holding the GIL, from any thread. `None` if Python is not running.
-pub fn with_gil<R>(f: impl FnOnce() -> R) -> Option<R> {
+pub fn with_gil<R>(f: impl FnOnce(Gil<'_>) -> R) -> Option<R> {
     if !is_alive() {
         return None;
     }
@@ -235,7 +236,10 @@ pub fn with_gil<R>(f: impl FnOnce() -> R) -> Option<R> {
     }
     // SAFETY: Python is initialised; Ensure/Release pair up below.
     let g = unsafe { PyGILState_Ensure() };
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    // SAFETY: Ensure returned with this thread holding the GIL, and `f` runs
+    // before the matching Release below.
+    let py = unsafe { Gil::assume() };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(py)));
     if is_alive() {
         // SAFETY: matches the Ensure above; skipped when `f` finalized Python.
         unsafe { PyGILState_Release(g) };
@@ -267,32 +271,26 @@ pub fn callback_created() {
 
 /// A callback was released (GIL held). Finalizes Python when it was the last
 /// one after shutdown (B-SHUT-01 step 6).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn callback_released() {
+pub fn callback_released(py: Gil<'_>) {
     let left = LIVE.fetch_sub(1, Ordering::AcqRel) - 1;
     if left == 0 && SHUTDOWN_TRIGGERED.load(Ordering::Acquire) {
-        // SAFETY: GIL held per contract.
-        unsafe { finalize() };
+        // SAFETY: the token proves the GIL.
+        unsafe { finalize(py) };
     }
 }
 
 /// Marks shutdown and finalizes if no callback is left (B-SHUT-01 step 5).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn shutdown_triggered() {
+pub fn shutdown_triggered(py: Gil<'_>) {
     SHUTDOWN_TRIGGERED.store(true, Ordering::Release);
     if LIVE.load(Ordering::Acquire) == 0 {
-        // SAFETY: GIL held per contract.
-        unsafe { finalize() };
+        // SAFETY: the token proves the GIL.
+        unsafe { finalize(py) };
     }
 }
 
 /// # Safety
 /// GIL held (it is never released again).
-unsafe fn finalize() {
+unsafe fn finalize(py: Gil<'_>) {
     if repl_running() {
         // The REPL thread is Python's main thread and still inside the loop:
         // Py_Finalize would wait for it forever. The process is exiting anyway.
@@ -302,10 +300,8 @@ unsafe fn finalize() {
         return;
     }
     // Wait, without the GIL, until no exiting thread is deleting its state.
-    // SAFETY: GIL held per contract; the closure does not touch Python.
-    let _lock = unsafe {
-        crate::python::allow_threads(|| STATES.lock().unwrap_or_else(|e| e.into_inner()))
-    };
+    let _lock =
+        crate::python::allow_threads(py, || STATES.lock().unwrap_or_else(|e| e.into_inner()));
     if ALIVE.swap(false, Ordering::AcqRel) {
         for hook in FINALIZE_HOOKS
             .lock()
@@ -315,7 +311,7 @@ unsafe fn finalize() {
             hook();
         }
         crate::python::errors::forget();
-        // SAFETY: GIL held; Python stays unusable afterwards (ALIVE is false).
+        // SAFETY: the token proves the GIL; Python stays unusable afterwards (ALIVE is false).
         unsafe { Py_Finalize() };
     }
 }
@@ -397,9 +393,11 @@ unsafe extern "C" fn interactive_main(arg: *mut libc::c_void) -> *mut libc::c_vo
             let _ = PyEval_SaveThread();
             let _ = PyGILState_Ensure();
             KEPT.with(|k| k.set(true));
-            match Owned::new(PyImport_ImportModule(c"readline".as_ptr())) {
+            // the Ensure above: this thread holds the GIL until the loop below ends
+            let py = Gil::assume();
+            match Owned::new(py, PyImport_ImportModule(c"readline".as_ptr())) {
                 Some(_) => {}
-                None => crate::python::errors::log_exception(b"interactive session init"),
+                None => crate::python::errors::log_exception(py, b"interactive session init"),
             }
             libc::close(fd);
             PyRun_InteractiveLoop(stdin.cast(), c"<stdin>".as_ptr());

@@ -7,12 +7,13 @@
 //! keys), `module` (the `collectd` Python module), `interpreter` (CPython
 //! lifecycle, GIL policy), `python` (CPython helpers, exception logger,
 //! trampolines), `daemon` (the adapter over collectd's C API), `host` (the port
-//! between the two), `values`/`meta` (fixed-capacity core), `cstr`, `pyversion`,
+//! between the two), `values`/`meta` (fixed-capacity core), `cstr`, `gil` (the GIL token), `pyversion`,
 //! `ffi`.
 mod config;
 mod cstr;
 mod daemon;
 mod ffi;
+mod gil;
 mod host;
 mod interpreter;
 mod meta;

@@ -1,6 +1,7 @@
 //! Everything that differs between the CPython versions we support (3.10 to 3.14):
 //! the one file with pyo3's `Py_3_x` cfgs (emitted by `build.rs`). The rest of the
 //! crate calls these helpers and is the same for every version.
+use crate::gil::Gil;
 use core::ffi::{c_char, CStr};
 use pyo3_ffi::*;
 
@@ -41,12 +42,9 @@ pub struct Raised {
 }
 
 /// Takes the pending exception, or `None` if there is none.
-///
-/// # Safety
-/// The GIL is held by this thread.
 #[cfg(Py_3_12)]
-pub unsafe fn take_raised() -> Option<Raised> {
-    // SAFETY: the GIL is held (caller); PyErr_GetRaisedException returns a new
+pub fn take_raised(_: Gil<'_>) -> Option<Raised> {
+    // SAFETY: the token proves the GIL; PyErr_GetRaisedException returns a new
     // reference to a normalized exception instance or NULL, and the type and the
     // traceback are read from that live instance (new references as well).
     unsafe {
@@ -66,15 +64,12 @@ pub unsafe fn take_raised() -> Option<Raised> {
 }
 
 /// Takes the pending exception, or `None` if there is none.
-///
-/// # Safety
-/// The GIL is held by this thread.
 #[cfg(not(Py_3_12))]
-pub unsafe fn take_raised() -> Option<Raised> {
+pub fn take_raised(_: Gil<'_>) -> Option<Raised> {
     let mut ty = core::ptr::null_mut();
     let mut value = core::ptr::null_mut();
     let mut traceback = core::ptr::null_mut();
-    // SAFETY: the GIL is held (caller); Fetch moves the three new references (or
+    // SAFETY: the token proves the GIL; Fetch moves the three new references (or
     // NULLs) out of the thread state into our locals, and Normalize replaces them
     // in place with an instance of the type.
     unsafe {

@@ -389,6 +389,17 @@ pub struct Notification {
     pub meta: MetaPool,
 }
 
+// `allow_threads` asks for `Send` to keep Python objects out of the section that
+// runs without the GIL; a value list or a notification holds none.
+// SAFETY: its raw pointers point into itself (the values), to collectd's meta
+// object that the host builds and frees within one call on one thread, or to text
+// the dispatching call keeps alive and unchanged until it returns (the meta pool's
+// borrowed strings, see `MetaPool::add_borrowed`): reading those from another
+// thread is as safe as from this one.
+unsafe impl Send for ValueList {}
+// SAFETY: as for ValueList.
+unsafe impl Send for Notification {}
+
 impl Default for Notification {
     fn default() -> Self {
         Notification {

@@ -3,6 +3,7 @@
 use crate::host::{ConfigNode, ConfigValue};
 use crate::python::kwlist;
 use crate::python::trap;
+use crate::python::Gil;
 use crate::python::{text_from_c, Owned};
 use core::ffi::{c_int, c_void, CStr};
 use core::mem::offset_of;
@@ -31,9 +32,9 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    trap::object(c"Config.tp_new", || {
+    trap::object(c"Config.tp_new", |py| {
         // SAFETY: CPython slot, GIL held; tp_alloc zero-fills the instance.
-        unsafe { crate::module::plugindata::alloc(t) }
+        unsafe { crate::module::plugindata::alloc(py, t) }
     })
 }
 
@@ -42,7 +43,7 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    trap::status(c"Config.tp_init", || {
+    trap::status(c"Config.tp_init", |py| {
         let mut key: *mut PyObject = core::ptr::null_mut();
         let mut parent: *mut PyObject = core::ptr::null_mut();
         let mut values: *mut PyObject = core::ptr::null_mut();
@@ -72,21 +73,21 @@ pub unsafe extern "C" fn tp_init(
             let values = if values.is_null() {
                 PyTuple_New(0)
             } else {
-                Owned::borrowed(values).into_raw()
+                Owned::borrowed(py, values).into_raw()
             };
             let children = if children.is_null() {
                 PyTuple_New(0)
             } else {
-                Owned::borrowed(children).into_raw()
+                Owned::borrowed(py, children).into_raw()
             };
             Py_XDECREF(core::mem::replace(
                 &mut c.key,
-                Owned::borrowed(key).into_raw(),
+                Owned::borrowed(py, key).into_raw(),
             ));
             if !parent.is_null() {
                 Py_XDECREF(core::mem::replace(
                     &mut c.parent,
-                    Owned::borrowed(parent).into_raw(),
+                    Owned::borrowed(py, parent).into_raw(),
                 ));
             }
             Py_XDECREF(core::mem::replace(&mut c.values, values));
@@ -98,14 +99,14 @@ pub unsafe extern "C" fn tp_init(
 
 /// B-CONF-04: `repr(str(key))` + `<collectd.Config root node >` or `node >`.
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    trap::object(c"Config.tp_repr", || {
+    trap::object(c"Config.tp_repr", |py| {
         // SAFETY: CPython slot with the GIL held; `o` is a Config instance.
         unsafe {
             let c = &*o.cast::<Config>();
-            let Some(s) = Owned::new(PyObject_Str(c.key)) else {
+            let Some(s) = Owned::new(py, PyObject_Str(c.key)) else {
                 return core::ptr::null_mut();
             };
-            let Some(r) = Owned::new(PyObject_Repr(s.as_ptr())) else {
+            let Some(r) = Owned::new(py, PyObject_Repr(s.as_ptr())) else {
                 return core::ptr::null_mut();
             };
             let tail: &CStr = if c.parent.is_null() || c.parent == Py_None() {
@@ -113,7 +114,7 @@ pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
             } else {
                 c"<collectd.Config node >"
             };
-            let Some(t) = Owned::new(PyUnicode_FromString(tail.as_ptr())) else {
+            let Some(t) = Owned::new(py, PyUnicode_FromString(tail.as_ptr())) else {
                 return core::ptr::null_mut();
             };
             PyUnicode_Concat(r.as_ptr(), t.as_ptr())
@@ -126,7 +127,7 @@ pub unsafe extern "C" fn tp_traverse(
     visit: visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    trap::gc(c"Config.tp_traverse", || {
+    trap::gc(c"Config.tp_traverse", |_| {
         // SAFETY: GC calls this with a valid Config instance.
         unsafe {
             let c = &*o.cast::<Config>();
@@ -141,23 +142,21 @@ pub unsafe extern "C" fn tp_traverse(
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    trap::gc(c"Config.tp_clear", || {
-        // SAFETY: GIL held; the fields hold owned references.
+    trap::gc(c"Config.tp_clear", |py| {
+        // SAFETY: the token proves the GIL; the fields hold owned references.
         unsafe {
             let c = &mut *o.cast::<Config>();
-            crate::module::plugindata::clear_each(&mut [
-                &mut c.parent,
-                &mut c.key,
-                &mut c.values,
-                &mut c.children,
-            ]);
+            crate::module::plugindata::clear_each(
+                py,
+                &mut [&mut c.parent, &mut c.key, &mut c.values, &mut c.children],
+            );
         }
         0
     })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    trap::unit(c"Config.tp_dealloc", || {
+    trap::unit(c"Config.tp_dealloc", |_| {
         // SAFETY: called once by CPython at refcount zero with the GIL held.
         unsafe { crate::module::plugindata::gc_dealloc(o, tp_clear) }
     })
@@ -185,21 +184,25 @@ pub const DOC: &CStr = c"This represents a piece of collectd's config file.\nIt 
 /// B-CONF-10: builds the Python tree for a config item (new reference).
 ///
 /// # Safety
-/// GIL held; `parent` a Config or NULL (root: parent None).
-pub unsafe fn from_item(item: &dyn ConfigNode, parent: *mut PyObject) -> Option<Owned> {
-    // SAFETY: GIL held per contract; each new reference is owned.
+/// `parent` a Config or NULL (root: parent None).
+pub unsafe fn from_item<'py>(
+    py: Gil<'py>,
+    item: &dyn ConfigNode,
+    parent: *mut PyObject,
+) -> Option<Owned<'py>> {
+    // SAFETY: the token proves the GIL; each new reference is owned.
     unsafe {
         let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
-        let node = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        let node = Owned::new(py, tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
         let c = &mut *node.as_ptr().cast::<Config>();
-        c.key = text_from_c(item.key().to_bytes());
+        c.key = text_from_c(py, item.key().to_bytes());
         c.parent = if parent.is_null() { Py_None() } else { parent };
         Py_INCREF(c.parent);
         let nvals = item.value_count();
-        let values = Owned::new(PyTuple_New(nvals as Py_ssize_t))?;
+        let values = Owned::new(py, PyTuple_New(nvals as Py_ssize_t))?;
         for i in 0..nvals {
             let o = match item.value(i) {
-                ConfigValue::String(s) => text_from_c(s.to_bytes()),
+                ConfigValue::String(s) => text_from_c(py, s.to_bytes()),
                 ConfigValue::Number(n) => PyFloat_FromDouble(n),
                 ConfigValue::Boolean(b) => PyBool_FromLong(b as _),
             };
@@ -210,9 +213,9 @@ pub unsafe fn from_item(item: &dyn ConfigNode, parent: *mut PyObject) -> Option<
         }
         c.values = values.into_raw();
         let nchild = item.child_count();
-        let children = Owned::new(PyTuple_New(nchild as Py_ssize_t))?;
+        let children = Owned::new(py, PyTuple_New(nchild as Py_ssize_t))?;
         for i in 0..nchild {
-            let n = from_item(item.child(i), node.as_ptr())?;
+            let n = from_item(py, item.child(i), node.as_ptr())?;
             PyTuple_SET_ITEM(children.as_ptr(), i as Py_ssize_t, n.into_raw());
         }
         c.children = children.into_raw();

@@ -14,6 +14,7 @@ mod tests;
 
 use crate::host::{host, Kind, LOG_DEBUG, LOG_ERR, LOG_INFO, LOG_NOTICE, LOG_WARNING};
 use crate::python::kwlist;
+use crate::python::Gil;
 use crate::python::{allow_threads, args, trap, ArgStr, Logged};
 use core::ffi::{c_char, c_int, c_uint, c_ulong, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -62,48 +63,56 @@ macro_rules! kw_fn {
                 entry_name!($name),
                 // SAFETY: CPython calls module functions with the GIL held and valid
                 // argument objects.
-                || unsafe { $body(args, kwds) },
+                |py| unsafe { $body(py, args, kwds) },
             )
         }
     };
 }
 
-kw_fn!(register_config, |a, k| registry::register_list(
+kw_fn!(register_config, |py, a, k| registry::register_list(
+    py,
     ListKind::Config,
     a,
     k
 ));
-kw_fn!(register_init, |a, k| registry::register_list(
+kw_fn!(register_init, |py, a, k| registry::register_list(
+    py,
     ListKind::Init,
     a,
     k
 ));
-kw_fn!(register_shutdown, |a, k| registry::register_list(
+kw_fn!(register_shutdown, |py, a, k| registry::register_list(
+    py,
     ListKind::Shutdown,
     a,
     k
 ));
-kw_fn!(register_read, |a, k| registry::register_host(
+kw_fn!(register_read, |py, a, k| registry::register_host(
+    py,
     Kind::Read,
     a,
     k
 ));
-kw_fn!(register_write, |a, k| registry::register_host(
+kw_fn!(register_write, |py, a, k| registry::register_host(
+    py,
     Kind::Write,
     a,
     k
 ));
-kw_fn!(register_log, |a, k| registry::register_host(
+kw_fn!(register_log, |py, a, k| registry::register_host(
+    py,
     Kind::Log,
     a,
     k
 ));
-kw_fn!(register_notification, |a, k| registry::register_host(
+kw_fn!(register_notification, |py, a, k| registry::register_host(
+    py,
     Kind::Notification,
     a,
     k
 ));
-kw_fn!(register_flush, |a, k| registry::register_host(
+kw_fn!(register_flush, |py, a, k| registry::register_host(
+    py,
     Kind::Flush,
     a,
     k
@@ -115,46 +124,57 @@ macro_rules! o_fn {
         unsafe extern "C" fn $name(_m: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
             trap::object(
                 entry_name!($name),
-                // SAFETY: METH_O functions get one borrowed argument with the GIL held.
-                || unsafe { $body(arg) },
+                // SAFETY: METH_O functions get one borrowed, valid argument.
+                |py| unsafe { $body(py, arg) },
             )
         }
     };
 }
 
-o_fn!(unregister_config, |a| registry::unregister_list(
+o_fn!(unregister_config, |py, a| registry::unregister_list(
+    py,
     ListKind::Config,
     a
 ));
-o_fn!(unregister_init, |a| registry::unregister_list(
+o_fn!(unregister_init, |py, a| registry::unregister_list(
+    py,
     ListKind::Init,
     a
 ));
-o_fn!(unregister_shutdown, |a| registry::unregister_list(
+o_fn!(unregister_shutdown, |py, a| registry::unregister_list(
+    py,
     ListKind::Shutdown,
     a
 ));
-o_fn!(unregister_read, |a| registry::unregister_host(
+o_fn!(unregister_read, |py, a| registry::unregister_host(
+    py,
     Kind::Read,
     a
 ));
-o_fn!(unregister_write, |a| registry::unregister_host(
+o_fn!(unregister_write, |py, a| registry::unregister_host(
+    py,
     Kind::Write,
     a
 ));
-o_fn!(unregister_log, |a| registry::unregister_host(Kind::Log, a));
-o_fn!(unregister_notification, |a| registry::unregister_host(
+o_fn!(unregister_log, |py, a| registry::unregister_host(
+    py,
+    Kind::Log,
+    a
+));
+o_fn!(unregister_notification, |py, a| registry::unregister_host(
+    py,
     Kind::Notification,
     a
 ));
-o_fn!(unregister_flush, |a| registry::unregister_host(
+o_fn!(unregister_flush, |py, a| registry::unregister_host(
+    py,
     Kind::Flush,
     a
 ));
 
 /// B-FLUSH-01/02: `flush(plugin, timeout, identifier)`; the timeout is passed
 /// as raw cdtime units (B-BUG-01).
-unsafe fn flush_impl(args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+unsafe fn flush_impl(py: Gil<'_>, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
     let mut plugin = ArgStr::none();
     let mut identifier = ArgStr::none();
     let mut timeout: c_int = -1;
@@ -177,7 +197,7 @@ unsafe fn flush_impl(args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject 
             return core::ptr::null_mut();
         }
         let (p, i) = (plugin.get(), identifier.get());
-        allow_threads(|| host().flush(p, timeout as i64 as u64, i));
+        allow_threads(py, || host().flush(p, timeout as i64 as u64, i));
         Py_INCREF(Py_None());
         Py_None()
     }
@@ -185,7 +205,7 @@ unsafe fn flush_impl(args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject 
 
 /// B-DS-01/02: `[(name, type, min, max), ...]` with min/max through C float.
 unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
-    trap::object(c"collectd.get_dataset", || {
+    trap::object(c"collectd.get_dataset", |py| {
         let mut name = ArgStr::none();
         // SAFETY: METH_VARARGS function, GIL held; the format matches the output.
         unsafe {
@@ -199,7 +219,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
                 return core::ptr::null_mut();
             }
             let n = name.get().unwrap_or(c"");
-            let Some(list) = crate::python::Owned::new(PyList_New(0)) else {
+            let Some(list) = crate::python::Owned::new(py, PyList_New(0)) else {
                 return core::ptr::null_mut();
             };
             let mut failed = false;
@@ -207,7 +227,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
                 let num = |x: f64| {
                     let f = x as f32;
                     if f.is_nan() {
-                        crate::python::Owned::borrowed(Py_None()).into_raw()
+                        crate::python::Owned::borrowed(py, Py_None()).into_raw()
                     } else {
                         PyFloat_FromDouble(f as f64)
                     }
@@ -217,7 +237,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
                     None => c"unknown",
                 };
                 let items = [
-                    crate::python::text_from_c(ds.name.to_bytes()),
+                    crate::python::text_from_c(py, ds.name.to_bytes()),
                     PyUnicode_FromString(type_name.as_ptr()),
                     num(ds.min),
                     num(ds.max),
@@ -240,7 +260,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
                 Py_DECREF(tuple);
             });
             if !found {
-                plugindata::dataset_not_found(n.to_bytes());
+                plugindata::dataset_not_found(py, n.to_bytes());
                 return core::ptr::null_mut();
             }
             if failed {
@@ -255,6 +275,7 @@ unsafe extern "C" fn get_dataset(_m: *mut PyObject, args: *mut PyObject) -> *mut
 /// vectorcall: one exact `str`/`bytes` argument is logged straight from its
 /// buffer; anything else goes through `PyArg_ParseTuple` for its messages.
 unsafe fn log_at(
+    py: Gil<'_>,
     level: i32,
     name: &CStr,
     args: *const *mut PyObject,
@@ -269,17 +290,17 @@ unsafe fn log_at(
             let mut l = crate::python::Line::new();
             l.push(name.to_bytes())
                 .push_str("() takes no keyword arguments");
-            crate::python::set_error(PyExc_TypeError, &mut l);
+            crate::python::set_error(py, PyExc_TypeError, &mut l);
             return core::ptr::null_mut();
         }
         if nargs == 1 {
-            if let Some(t) = args::c_text(*args) {
-                allow_threads(|| host().log(level, t));
+            if let Some(t) = args::c_text(py, *args) {
+                allow_threads(py, || host().log(level, t));
                 Py_INCREF(Py_None());
                 return Py_None();
             }
         }
-        let Some((tuple, _)) = args::slow_args(args, nargs, core::ptr::null_mut()) else {
+        let Some((tuple, _)) = args::slow_args(py, args, nargs, core::ptr::null_mut()) else {
             return core::ptr::null_mut();
         };
         let mut text = ArgStr::none();
@@ -293,7 +314,7 @@ unsafe fn log_at(
             return core::ptr::null_mut();
         }
         if let Some(t) = text.get() {
-            allow_threads(|| host().log(level, t));
+            allow_threads(py, || host().log(level, t));
         }
         Py_INCREF(Py_None());
         Py_None()
@@ -312,7 +333,7 @@ macro_rules! log_fn {
                 entry_name!($name),
                 // SAFETY: METH_FASTCALL | METH_KEYWORDS function called by CPython
                 // with the GIL held.
-                || unsafe { log_at($level, $py, args, nargs, kwnames) },
+                |py| unsafe { log_at(py, $level, $py, args, nargs, kwnames) },
             )
         }
     };
@@ -427,15 +448,19 @@ static MODULE_DEF: AtomicPtr<PyModuleDef> = AtomicPtr::new(core::ptr::null_mut()
 /// On success the calling (main) thread holds the GIL (B-INIT-08).
 pub fn start_python() -> Result<(), Logged> {
     crate::interpreter::start(c"collectd", init_module)?;
+    // SAFETY: interpreter::start returned Ok with this thread holding the GIL,
+    // which it keeps past this function (B-INIT-08).
+    let py = unsafe { Gil::assume() };
     // SAFETY: Python is initialised and this thread holds the GIL; every
     // pointer is checked before use.
     unsafe {
-        create_types()?;
-        let Some(m) = crate::python::Owned::new(PyImport_ImportModule(c"collectd".as_ptr())) else {
-            crate::python::errors::log_exception(b"python initialization");
+        create_types(py)?;
+        let Some(m) = crate::python::Owned::new(py, PyImport_ImportModule(c"collectd".as_ptr()))
+        else {
+            crate::python::errors::log_exception(py, b"python initialization");
             return Err(Logged);
         };
-        populate(m.as_ptr());
+        populate(py, m.as_ptr());
     }
     Ok(())
 }
@@ -443,7 +468,7 @@ pub fn start_python() -> Result<(), Logged> {
 /// `PyInit_collectd`: a single-phase module (m_size -1) with functions only;
 /// types and constants are added by [`populate`] after import (B-INIT-07/09).
 pub extern "C" fn init_module() -> *mut PyObject {
-    trap::object(c"collectd.init_module", || {
+    trap::object(c"collectd.init_module", |_| {
         let mut def = MODULE_DEF.load(Ordering::Acquire);
         if def.is_null() {
             def = Box::leak(Box::new(PyModuleDef {
@@ -466,10 +491,11 @@ pub extern "C" fn init_module() -> *mut PyObject {
 }
 
 /// Builds a heap type from slots (leaked: types live as long as Python).
-///
 /// # Safety
-/// GIL held.
+/// `base` is NULL or a ready type object; every slot in `slots` holds a function
+/// of the signature its slot number requires (the `slot::*` constructors).
 unsafe fn make_type(
+    _py: Gil<'_>,
     name: &'static CStr,
     basicsize: usize,
     flags: c_ulong,
@@ -489,7 +515,7 @@ unsafe fn make_type(
         flags: flags as c_uint,
         slots: slots.as_mut_ptr(),
     }));
-    // SAFETY: GIL held per contract; spec and slot arrays are 'static.
+    // SAFETY: the token proves the GIL; spec and slot arrays are 'static.
     unsafe {
         let bases = if base.is_null() {
             core::ptr::null_mut()
@@ -548,24 +574,22 @@ mod slot {
 }
 
 /// Creates the types (B-INIT-04 order). Logs and fails like the C plugin.
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn create_types() -> Result<(), Logged> {
+pub fn create_types(py: Gil<'_>) -> Result<(), Logged> {
     use plugindata as pd;
     // Static types in the C plugin: class attributes cannot be set (B-TYPE).
     let base = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE;
     let gc = base | Py_TPFLAGS_HAVE_GC;
-    // SAFETY: GIL held per contract; every slot function has the signature its
-    // slot number requires.
-    unsafe {
-        let fail = |what: &[u8]| {
-            let mut ctx: heapless::Vec<u8, 64> = heapless::Vec::new();
-            let _ = ctx.extend_from_slice(b"python initialization: ");
-            let _ = ctx.extend_from_slice(what);
-            crate::python::errors::log_exception(&ctx);
-        };
-        let t = make_type(
+    let fail = |what: &[u8]| {
+        let mut ctx: heapless::Vec<u8, 64> = heapless::Vec::new();
+        let _ = ctx.extend_from_slice(b"python initialization: ");
+        let _ = ctx.extend_from_slice(what);
+        crate::python::errors::log_exception(py, &ctx);
+    };
+    // SAFETY: the base is NULL or a type created above; the slots are built by
+    // the typed `slot::*` constructors.
+    let t = unsafe {
+        make_type(
+            py,
             c"collectd.Config",
             core::mem::size_of::<config::Config>(),
             gc,
@@ -580,16 +604,21 @@ pub unsafe fn create_types() -> Result<(), Logged> {
                 slot::members(config::members().to_vec()),
                 slot::doc(config::DOC),
             ],
-        );
-        if t.is_null() {
-            fail(b"ConfigType");
-            return Err(Logged);
-        }
-        config::TYPE.store(t, Ordering::Release);
+        )
+    };
+    if t.is_null() {
+        fail(b"ConfigType");
+        return Err(Logged);
+    }
+    config::TYPE.store(t, Ordering::Release);
 
-        let mut pd_getset = pd::name_getsets().to_vec();
-        pd_getset.push(PyGetSetDef::default());
-        let pdt = make_type(
+    let mut pd_getset = pd::name_getsets().to_vec();
+    pd_getset.push(PyGetSetDef::default());
+    // SAFETY: the base is NULL or a type created above; the slots are built by
+    // the typed `slot::*` constructors.
+    let pdt = unsafe {
+        make_type(
+            py,
             c"collectd.PluginData",
             core::mem::size_of::<pd::PluginData>(),
             base,
@@ -603,19 +632,24 @@ pub unsafe fn create_types() -> Result<(), Logged> {
                 slot::members(vec![pd::time_member(), PyMemberDef::default()]),
                 slot::doc(pd::DOC),
             ],
-        );
-        if pdt.is_null() {
-            fail(b"PluginDataType");
-            return Err(Logged);
-        }
-        pd::TYPE.store(pdt, Ordering::Release);
+        )
+    };
+    if pdt.is_null() {
+        fail(b"PluginDataType");
+        return Err(Logged);
+    }
+    pd::TYPE.store(pdt, Ordering::Release);
 
-        let methods = vec![
-            fast_method(c"dispatch", values::dispatch, values::DISPATCH_DOC),
-            fast_method(c"write", values::write, values::WRITE_DOC),
-            PyMethodDef::zeroed(),
-        ];
-        let vt = make_type(
+    let methods = vec![
+        fast_method(c"dispatch", values::dispatch, values::DISPATCH_DOC),
+        fast_method(c"write", values::write, values::WRITE_DOC),
+        PyMethodDef::zeroed(),
+    ];
+    // SAFETY: the base is NULL or a type created above; the slots are built by
+    // the typed `slot::*` constructors.
+    let vt = unsafe {
+        make_type(
+            py,
             c"collectd.Values",
             core::mem::size_of::<values::Values>(),
             gc,
@@ -631,18 +665,23 @@ pub unsafe fn create_types() -> Result<(), Logged> {
                 slot::members(values::members().to_vec()),
                 slot::doc(values::DOC),
             ],
-        );
-        if vt.is_null() {
-            fail(b"ValuesType");
-            return Err(Logged);
-        }
-        values::TYPE.store(vt, Ordering::Release);
+        )
+    };
+    if vt.is_null() {
+        fail(b"ValuesType");
+        return Err(Logged);
+    }
+    values::TYPE.store(vt, Ordering::Release);
 
-        let methods = vec![
-            fast_method(c"dispatch", notification::dispatch, values::DISPATCH_DOC),
-            PyMethodDef::zeroed(),
-        ];
-        let nt = make_type(
+    let methods = vec![
+        fast_method(c"dispatch", notification::dispatch, values::DISPATCH_DOC),
+        PyMethodDef::zeroed(),
+    ];
+    // SAFETY: the base is NULL or a type created above; the slots are built by
+    // the typed `slot::*` constructors.
+    let nt = unsafe {
+        make_type(
+            py,
             c"collectd.Notification",
             core::mem::size_of::<notification::Notification>(),
             gc,
@@ -659,39 +698,41 @@ pub unsafe fn create_types() -> Result<(), Logged> {
                 slot::getset(notification::getsets().to_vec()),
                 slot::doc(notification::DOC),
             ],
-        );
-        if nt.is_null() {
-            fail(b"NotificationType");
-            return Err(Logged);
-        }
-        notification::TYPE.store(nt, Ordering::Release);
+        )
+    };
+    if nt.is_null() {
+        fail(b"NotificationType");
+        return Err(Logged);
+    }
+    notification::TYPE.store(nt, Ordering::Release);
 
-        let int_type = core::ptr::addr_of_mut!(PyLong_Type).cast::<PyObject>();
-        for (name, doc, cell, what) in [
-            (
-                c"collectd.Signed",
-                signed::SIGNED_DOC,
-                &signed::SIGNED,
-                &b"SignedType"[..],
-            ),
-            (
-                c"collectd.Unsigned",
-                signed::UNSIGNED_DOC,
-                &signed::UNSIGNED,
-                &b"UnsignedType"[..],
-            ),
-        ] {
-            let t = make_type(name, 0, base, int_type, vec![slot::doc(doc)]);
-            if t.is_null() {
-                fail(what);
-                return Err(Logged);
-            }
-            cell.store(t, Ordering::Release);
-        }
-        if crate::python::errors::create_collectd_error().is_null() {
-            fail(b"CollectdError");
+    let int_type = core::ptr::addr_of_mut!(PyLong_Type).cast::<PyObject>();
+    for (name, doc, cell, what) in [
+        (
+            c"collectd.Signed",
+            signed::SIGNED_DOC,
+            &signed::SIGNED,
+            &b"SignedType"[..],
+        ),
+        (
+            c"collectd.Unsigned",
+            signed::UNSIGNED_DOC,
+            &signed::UNSIGNED,
+            &b"UnsignedType"[..],
+        ),
+    ] {
+        // SAFETY: the base is NULL or a type created above; the slots are built by
+        // the typed `slot::*` constructors.
+        let t = unsafe { make_type(py, name, 0, base, int_type, vec![slot::doc(doc)]) };
+        if t.is_null() {
+            fail(what);
             return Err(Logged);
         }
+        cell.store(t, Ordering::Release);
+    }
+    if crate::python::errors::create_collectd_error(py).is_null() {
+        fail(b"CollectdError");
+        return Err(Logged);
     }
     Ok(())
 }
@@ -699,9 +740,9 @@ pub unsafe fn create_types() -> Result<(), Logged> {
 /// Adds types and constants to the imported module (B-INIT-07 order).
 ///
 /// # Safety
-/// GIL held; `m` the collectd module.
-pub unsafe fn populate(m: *mut PyObject) {
-    // SAFETY: GIL held per contract; PyModule_AddObjectRef does not steal.
+/// `m` the collectd module.
+pub unsafe fn populate(_py: Gil<'_>, m: *mut PyObject) {
+    // SAFETY: the token proves the GIL; PyModule_AddObjectRef does not steal.
     unsafe {
         let add = |name: &CStr, o: *mut PyObject| {
             if !o.is_null() {

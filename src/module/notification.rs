@@ -7,6 +7,7 @@ use crate::module::values::{stage_meta, Keep};
 use crate::python::args::{self, Keywords};
 use crate::python::kwlist;
 use crate::python::trap;
+use crate::python::Gil;
 use crate::python::{allow_threads, as_text, text_from_c, ArgStr, Owned};
 use crate::values::{double_to_cdtime, Name, Notification as Staged, MESSAGE_LEN};
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -42,8 +43,10 @@ fn notification_kwlist() -> crate::pyversion::Kwlist<10> {
 /// Parses `"|etetetetetetdiO"`; outputs keep their defaults when omitted.
 ///
 /// # Safety
-/// GIL held; CPython argument objects.
+/// CPython argument objects.
+#[allow(clippy::too_many_arguments)] // one per PyArg output, as the format string lists them
 unsafe fn parse(
+    _py: Gil<'_>,
     args: *mut PyObject,
     kwds: *mut PyObject,
     n: &mut NameArgs,
@@ -54,7 +57,7 @@ unsafe fn parse(
 ) -> bool {
     let mut kw = notification_kwlist();
     let enc = core::ptr::null::<c_char>();
-    // SAFETY: GIL held; the format matches the output pointers exactly.
+    // SAFETY: the token proves the GIL; the format matches the output pointers exactly.
     unsafe {
         PyArg_ParseTupleAndKeywords(
             args,
@@ -85,10 +88,10 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    trap::object(c"Notification.tp_new", || {
+    trap::object(c"Notification.tp_new", |py| {
         // SAFETY: CPython slot with the GIL held.
         unsafe {
-            let o = plugindata::alloc(t);
+            let o = plugindata::alloc(py, t);
             if o.is_null() {
                 return o;
             }
@@ -107,13 +110,14 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    trap::status(c"Notification.tp_init", || {
+    trap::status(c"Notification.tp_init", |py| {
         let mut names = NameArgs::new();
         let mut message = ArgStr::none();
         let (mut time, mut severity, mut meta) = (0f64, 0 as c_int, core::ptr::null_mut());
         // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
         unsafe {
             if !parse(
+                py,
                 args,
                 kwds,
                 &mut names,
@@ -124,7 +128,7 @@ pub unsafe extern "C" fn tp_init(
             ) {
                 return -1;
             }
-            if !names.type_known() {
+            if !names.type_known(py) {
                 return -1;
             }
             plugindata::store_names(o, &names);
@@ -135,7 +139,7 @@ pub unsafe extern "C" fn tp_init(
             let meta = if meta.is_null() {
                 PyDict_New()
             } else {
-                Owned::borrowed(meta).into_raw()
+                Owned::borrowed(py, meta).into_raw()
             };
             Py_XDECREF(core::mem::replace(&mut n.meta, meta));
         }
@@ -144,24 +148,24 @@ pub unsafe extern "C" fn tp_init(
 }
 
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    trap::object(c"Notification.tp_repr", || {
+    trap::object(c"Notification.tp_repr", |py| {
         // SAFETY: CPython slot with the GIL held; `o` is a Notification instance.
         unsafe {
             let n = &*o.cast::<Notification>();
-            let mut r = Repr::common(o);
+            let mut r = Repr::common(py, o);
             if n.severity != 0 {
-                r.lit(c",severity=");
-                r.repr_of(Owned::new(PyLong_FromLong(n.severity as _)));
+                r.lit(py, c",severity=");
+                r.repr_of(py, Owned::new(py, PyLong_FromLong(n.severity as _)));
             }
             if !n.message.is_empty() {
-                r.lit(c",message=");
-                r.repr_of(Owned::new(text_from_c(n.message.as_bytes())));
+                r.lit(py, c",message=");
+                r.repr_of(py, Owned::new(py, text_from_c(py, n.message.as_bytes())));
             }
             if !n.meta.is_null() && (PyDict_Check(n.meta) == 0 || PyDict_Size(n.meta) > 0) {
-                r.lit(c",meta=");
-                r.repr_of(Some(Owned::borrowed(n.meta)));
+                r.lit(py, c",meta=");
+                r.repr_of(py, Some(Owned::borrowed(py, n.meta)));
             }
-            r.lit(c")");
+            r.lit(py, c")");
             r.finish()
         }
     })
@@ -172,7 +176,7 @@ pub unsafe extern "C" fn tp_traverse(
     visit: visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    trap::gc(c"Notification.tp_traverse", || {
+    trap::gc(c"Notification.tp_traverse", |_| {
         // SAFETY: GC calls this with a valid Notification instance.
         unsafe {
             let n = &*o.cast::<Notification>();
@@ -182,27 +186,27 @@ pub unsafe extern "C" fn tp_traverse(
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    trap::gc(c"Notification.tp_clear", || {
-        // SAFETY: GIL held; the field holds an owned reference.
+    trap::gc(c"Notification.tp_clear", |py| {
+        // SAFETY: the token proves the GIL; the field holds an owned reference.
         unsafe {
             let n = &mut *o.cast::<Notification>();
-            plugindata::clear_each(&mut [&mut n.meta]);
+            plugindata::clear_each(py, &mut [&mut n.meta]);
         }
         0
     })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    trap::unit(c"Notification.tp_dealloc", || {
+    trap::unit(c"Notification.tp_dealloc", |_| {
         // SAFETY: called once by CPython at refcount zero with the GIL held.
         unsafe { plugindata::gc_dealloc(o, tp_clear) }
     })
 }
 
 pub unsafe extern "C" fn get_message(o: *mut PyObject, _c: *mut c_void) -> *mut PyObject {
-    trap::object(c"Notification.get_message", || {
+    trap::object(c"Notification.get_message", |py| {
         // SAFETY: getter on a Notification instance, GIL held.
-        unsafe { text_from_c((*o.cast::<Notification>()).message.as_bytes()) }
+        unsafe { text_from_c(py, (*o.cast::<Notification>()).message.as_bytes()) }
     })
 }
 
@@ -211,14 +215,14 @@ pub unsafe extern "C" fn set_message(
     value: *mut PyObject,
     _c: *mut c_void,
 ) -> c_int {
-    trap::status(c"Notification.set_message", || {
+    trap::status(c"Notification.set_message", |py| {
         // SAFETY: setter on a Notification instance, GIL held.
         unsafe {
             if value.is_null() {
                 PyErr_SetString(PyExc_TypeError, c"Cannot delete this attribute".as_ptr());
                 return -1;
             }
-            match as_text(value) {
+            match as_text(py, value) {
                 Some(t) => {
                     (*o.cast::<Notification>()).message.set(t);
                     0
@@ -255,33 +259,34 @@ struct Args<'a> {
 /// call needs PyArg.
 ///
 /// # Safety
-/// GIL held; `o` a Notification; the arguments as CPython passes them.
+/// `o` a Notification; the arguments as CPython passes them.
 unsafe fn fast_args<'a>(
+    py: Gil<'_>,
     o: *mut PyObject,
     argv: *const *mut PyObject,
     nargs: Py_ssize_t,
     kwnames: *mut PyObject,
 ) -> Option<Args<'a>> {
-    // SAFETY: GIL held per contract; the arguments are borrowed from the call.
+    // SAFETY: the token proves the GIL; the arguments are borrowed from the call.
     unsafe {
         let this = &*o.cast::<Notification>();
         let mut a = [core::ptr::null_mut(); 9];
-        DISPATCH_KW.match_args(argv, nargs, kwnames, &mut a)?;
+        DISPATCH_KW.match_args(py, argv, nargs, kwnames, &mut a)?;
         let mut text = [None; 6];
         for (t, p) in text.iter_mut().zip(a) {
-            *t = args::opt_text(p)?;
+            *t = args::opt_text(py, p)?;
         }
         Some(Args {
             text,
             time: if a[6].is_null() {
                 this.data.time
             } else {
-                args::double(a[6])?
+                args::double(py, a[6])?
             },
             severity: if a[7].is_null() {
                 this.severity
             } else {
-                args::int(a[7])?
+                args::int(py, a[7])?
             },
             meta: if a[8].is_null() { this.meta } else { a[8] },
         })
@@ -293,14 +298,14 @@ unsafe fn fast_args<'a>(
 /// handed to the host.
 ///
 /// # Safety
-/// GIL held; `o` a Notification; `a`'s objects alive for the call.
-unsafe fn send(o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
-    // SAFETY: GIL held per contract.
+/// `o` a Notification; `a`'s objects alive for the call.
+unsafe fn send(py: Gil<'_>, o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
+    // SAFETY: the token proves the GIL.
     unsafe {
         let this = &*o.cast::<Notification>();
         let d = fields(o);
         // before `n`: dropped after it (its meta pool borrows from `keep`)
-        let mut keep = Keep::new();
+        let mut keep = Keep::new(py);
         let mut n = Staged::default();
         n.severity = a.severity;
         n.time = double_to_cdtime(a.time);
@@ -323,7 +328,7 @@ unsafe fn send(o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
             return core::ptr::null_mut();
         }
         if !datasets::known(&n.type_) {
-            dataset_not_found(n.type_.as_bytes());
+            dataset_not_found(py, n.type_.as_bytes());
             return core::ptr::null_mut();
         }
         let meta = a.meta;
@@ -331,12 +336,13 @@ unsafe fn send(o: *mut PyObject, a: &Args<'_>) -> *mut PyObject {
             PyErr_SetString(PyExc_TypeError, c"meta must be a dict".as_ptr());
             return core::ptr::null_mut();
         }
-        stage_meta(meta, &mut n.meta, &mut keep);
+        stage_meta(py, meta, &mut n.meta, &mut keep);
         if n.time == 0 {
             n.time = host().now();
         }
-        let r = allow_threads(|| host().dispatch_notification(&mut n));
+        let r = allow_threads(py, || host().dispatch_notification(&mut n));
         plugindata::dispatch_result(
+            py,
             r,
             "a notification",
             c"error dispatching notification, read the logs",
@@ -352,14 +358,14 @@ pub unsafe extern "C" fn dispatch(
     nargs: Py_ssize_t,
     kwnames: *mut PyObject,
 ) -> *mut PyObject {
-    trap::object(c"Notification.dispatch", || {
+    trap::object(c"Notification.dispatch", |py| {
         // SAFETY: CPython vectorcall method with the GIL held; `o` is a
         // Notification; every argument is borrowed from the call.
         unsafe {
-            if let Some(a) = fast_args(o, argv, nargs, kwnames) {
-                return send(o, &a);
+            if let Some(a) = fast_args(py, o, argv, nargs, kwnames) {
+                return send(py, o, &a);
             }
-            let Some((t, kw)) = args::slow_args(argv, nargs, kwnames) else {
+            let Some((t, kw)) = args::slow_args(py, argv, nargs, kwnames) else {
                 return core::ptr::null_mut();
             };
             let kw = kw.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
@@ -368,6 +374,7 @@ pub unsafe extern "C" fn dispatch(
             let mut message = ArgStr::none();
             let (mut time, mut severity, mut meta) = (this.data.time, this.severity, this.meta);
             if !parse(
+                py,
                 t.as_ptr(),
                 kw,
                 &mut names,
@@ -391,26 +398,24 @@ pub unsafe extern "C" fn dispatch(
                 severity,
                 meta,
             };
-            send(o, &a)
+            send(py, o, &a)
         }
     })
 }
 
 /// A fresh `collectd.Notification` for a notification callback (B-CB-06).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn new_for_callback(
+pub fn new_for_callback<'py>(
+    py: Gil<'py>,
     names: [&CStr; 5],
     message: &CStr,
     severity: c_int,
     time: f64,
-    meta: Owned,
-) -> Option<Owned> {
-    // SAFETY: GIL held per contract.
+    meta: Owned<'py>,
+) -> Option<Owned<'py>> {
+    // SAFETY: the token proves the GIL.
     unsafe {
         let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
-        let o = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        let o = Owned::new(py, tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
         plugindata::set_names(o.as_ptr(), names);
         let n = &mut *o.as_ptr().cast::<Notification>();
         n.data.time = time;

@@ -3,6 +3,7 @@
 use crate::host::host;
 use crate::python::kwlist;
 use crate::python::trap;
+use crate::python::Gil;
 use crate::python::{as_text, set_error, text_from_c, ArgStr, Line, Owned, Pending};
 use crate::values::Name;
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -29,14 +30,11 @@ pub const TYPE_INSTANCE: usize = offset_of!(PluginData, type_instance);
 pub const TIME: usize = offset_of!(PluginData, time);
 
 /// Sets `TypeError: Dataset <name> not found` (B-PD-02, with the real name).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn dataset_not_found(name: &[u8]) {
+pub fn dataset_not_found(py: Gil<'_>, name: &[u8]) {
     let mut l = Line::new();
     l.push_str("Dataset ").push(name).push_str(" not found");
-    // SAFETY: GIL held per contract.
-    unsafe { set_error(PyExc_TypeError, &mut l) }
+    // SAFETY: the token proves the GIL.
+    unsafe { set_error(py, PyExc_TypeError, &mut l) }
 }
 
 /// Whether `type_` names a known data set (plugin_get_ds, GIL held as in C).
@@ -59,27 +57,26 @@ unsafe fn name_at<'a>(o: *mut PyObject, off: usize) -> &'a mut Name {
 }
 
 pub unsafe extern "C" fn get_string(o: *mut PyObject, closure: *mut c_void) -> *mut PyObject {
-    trap::object(c"PluginData.get_string", || {
+    trap::object(c"PluginData.get_string", |py| {
         // SAFETY: CPython calls getters with the GIL held on an instance of the
         // type that owns the getset, whose closure is a Name offset.
-        unsafe { text_from_c(name_at(o, closure as usize).as_bytes()) }
+        unsafe { text_from_c(py, name_at(o, closure as usize).as_bytes()) }
     })
 }
 
 /// Converts a setter value like `cpy_unicode_or_bytes_to_string` (B-PD-04).
-///
 /// # Safety
-/// GIL held.
-unsafe fn setter_text<'a>(value: *mut PyObject) -> Result<&'a [u8], Pending> {
+/// `value` is NULL (delete) or a valid object, kept alive during the set.
+unsafe fn setter_text<'a>(py: Gil<'_>, value: *mut PyObject) -> Result<&'a [u8], Pending> {
     if value.is_null() {
-        // SAFETY: GIL held per contract.
+        // SAFETY: the token proves the GIL.
         unsafe {
             PyErr_SetString(PyExc_TypeError, c"Cannot delete this attribute".as_ptr());
         }
         return Err(Pending);
     }
-    // SAFETY: GIL held; `value` is kept alive by the caller during the set.
-    unsafe { as_text(value) }.ok_or(Pending)
+    // SAFETY: the token proves the GIL; `value` is kept alive by the caller during the set.
+    unsafe { as_text(py, value) }.ok_or(Pending)
 }
 
 pub unsafe extern "C" fn set_string(
@@ -87,10 +84,10 @@ pub unsafe extern "C" fn set_string(
     value: *mut PyObject,
     closure: *mut c_void,
 ) -> c_int {
-    trap::status(c"PluginData.set_string", || {
+    trap::status(c"PluginData.set_string", |py| {
         // SAFETY: as in get_string.
         unsafe {
-            match setter_text(value) {
+            match setter_text(py, value) {
                 Ok(t) => {
                     name_at(o, closure as usize).set(t);
                     0
@@ -106,10 +103,10 @@ pub unsafe extern "C" fn set_type(
     value: *mut PyObject,
     _closure: *mut c_void,
 ) -> c_int {
-    trap::status(c"PluginData.set_type", || {
+    trap::status(c"PluginData.set_type", |py| {
         // SAFETY: as in get_string.
         unsafe {
-            let Ok(t) = setter_text(value) else {
+            let Ok(t) = setter_text(py, value) else {
                 return -1;
             };
             // The whole (NUL-cut) string must name a data set (B-PD-05).
@@ -118,7 +115,7 @@ pub unsafe extern "C" fn set_type(
                 && buf.push(0).is_ok()
                 && CStr::from_bytes_until_nul(&buf).is_ok_and(known_type);
             if !known {
-                dataset_not_found(t);
+                dataset_not_found(py, t);
                 return -1;
             }
             fields(o).type_.set(t);
@@ -179,14 +176,10 @@ impl NameArgs {
 
 impl NameArgs {
     /// B-PD-02: a given `type` must name a known data set; sets TypeError if not.
-    ///
-    /// # Safety
-    /// GIL held.
-    pub unsafe fn type_known(&self) -> bool {
+    pub fn type_known(&self, py: Gil<'_>) -> bool {
         match self.type_.get() {
             Some(t) if !known_type(t) => {
-                // SAFETY: GIL held per contract.
-                unsafe { dataset_not_found(t.to_bytes()) };
+                dataset_not_found(py, t.to_bytes());
                 false
             }
             _ => true,
@@ -201,19 +194,19 @@ impl Default for NameArgs {
 }
 
 /// Builds a repr by concatenating Python strings, like `cpy_common_repr`.
-pub struct Repr(Option<Owned>);
+pub struct Repr<'py>(Option<Owned<'py>>);
 
-impl Repr {
+impl<'py> Repr<'py> {
     /// # Safety
-    /// GIL held; `o` a PluginData instance.
-    pub unsafe fn common(o: *mut PyObject) -> Repr {
-        // SAFETY: GIL held per contract; `o`'s type name is a C string.
+    /// `o` a PluginData instance.
+    pub unsafe fn common(py: Gil<'py>, o: *mut PyObject) -> Repr<'py> {
+        // SAFETY: the token proves the GIL; `o`'s type name is a C string.
         unsafe {
             let d = fields(o);
             let tp_name = CStr::from_ptr((*Py_TYPE(o)).tp_name);
-            let mut r = Repr(Owned::new(text_from_c(tp_name.to_bytes())));
-            r.lit(c"(type=");
-            r.repr_of(Owned::new(text_from_c(d.type_.as_bytes())));
+            let mut r = Repr(Owned::new(py, text_from_c(py, tp_name.to_bytes())));
+            r.lit(py, c"(type=");
+            r.repr_of(py, Owned::new(py, text_from_c(py, d.type_.as_bytes())));
             let names: [(&CStr, &Name); 4] = [
                 (c",type_instance=", &d.type_instance),
                 (c",plugin=", &d.plugin),
@@ -222,41 +215,38 @@ impl Repr {
             ];
             for (label, n) in names {
                 if !n.is_empty() {
-                    r.lit(label);
-                    r.repr_of(Owned::new(text_from_c(n.as_bytes())));
+                    r.lit(py, label);
+                    r.repr_of(py, Owned::new(py, text_from_c(py, n.as_bytes())));
                 }
             }
             if d.time != 0.0 {
-                r.lit(c",time=");
-                r.repr_of(Owned::new(PyFloat_FromDouble(d.time)));
+                r.lit(py, c",time=");
+                r.repr_of(py, Owned::new(py, PyFloat_FromDouble(d.time)));
             }
             r
         }
     }
 
-    /// # Safety
-    /// GIL held.
-    pub unsafe fn lit(&mut self, s: &CStr) {
-        // SAFETY: GIL held per contract.
-        unsafe { self.cat(Owned::new(PyUnicode_FromString(s.as_ptr()))) }
+    pub fn lit(&mut self, py: Gil<'py>, s: &CStr) {
+        // SAFETY: the token proves the GIL.
+        unsafe { self.cat(py, Owned::new(py, PyUnicode_FromString(s.as_ptr()))) }
     }
 
     /// Appends `repr(obj)`.
-    ///
-    /// # Safety
-    /// GIL held.
-    pub unsafe fn repr_of(&mut self, obj: Option<Owned>) {
-        // SAFETY: GIL held per contract.
+    pub fn repr_of(&mut self, py: Gil<'py>, obj: Option<Owned<'py>>) {
+        // SAFETY: the token proves the GIL.
         unsafe {
-            let r = obj.and_then(|o| Owned::new(PyObject_Repr(o.as_ptr())));
-            self.cat(r)
+            let r = obj.and_then(|o| Owned::new(py, PyObject_Repr(o.as_ptr())));
+            self.cat(py, r)
         }
     }
 
-    unsafe fn cat(&mut self, part: Option<Owned>) {
+    fn cat(&mut self, py: Gil<'py>, part: Option<Owned<'py>>) {
         self.0 = match (self.0.take(), part) {
-            // SAFETY: GIL held by every caller (all entry points require it).
-            (Some(a), Some(b)) => Owned::new(unsafe { PyUnicode_Concat(a.as_ptr(), b.as_ptr()) }),
+            (Some(a), Some(b)) => {
+                // SAFETY: the token proves the GIL; both are live str objects.
+                Owned::new(py, unsafe { PyUnicode_Concat(a.as_ptr(), b.as_ptr()) })
+            }
             _ => None,
         };
     }
@@ -310,10 +300,10 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    trap::object(c"PluginData.tp_new", || {
+    trap::object(c"PluginData.tp_new", |py| {
         // SAFETY: CPython slot with the GIL held.
         unsafe {
-            let o = alloc(t);
+            let o = alloc(py, t);
             if !o.is_null() {
                 reset(o);
             }
@@ -328,7 +318,7 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    trap::status(c"PluginData.tp_init", || {
+    trap::status(c"PluginData.tp_init", |py| {
         let mut n = NameArgs::new();
         let mut time = 0f64;
         let mut kw = kwlist([
@@ -363,7 +353,7 @@ pub unsafe extern "C" fn tp_init(
             {
                 return -1;
             }
-            if !n.type_known() {
+            if !n.type_known(py) {
                 return -1;
             }
             store_names(o, &n);
@@ -374,18 +364,18 @@ pub unsafe extern "C" fn tp_init(
 }
 
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    trap::object(c"PluginData.tp_repr", || {
+    trap::object(c"PluginData.tp_repr", |py| {
         // SAFETY: CPython slot with the GIL held; `o` is a PluginData instance.
         unsafe {
-            let mut r = Repr::common(o);
-            r.lit(c")");
+            let mut r = Repr::common(py, o);
+            r.lit(py, c")");
             r.finish()
         }
     })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    trap::unit(c"PluginData.tp_dealloc", || {
+    trap::unit(c"PluginData.tp_dealloc", |_| {
         // SAFETY: called once at refcount zero with the GIL held; heap-type
         // instances own a reference to their type.
         unsafe {
@@ -401,9 +391,9 @@ pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
 /// Allocates an instance of `t` (tp_new's common part).
 ///
 /// # Safety
-/// GIL held; `t` a ready type.
-pub unsafe fn alloc(t: *mut PyTypeObject) -> *mut PyObject {
-    // SAFETY: GIL held per contract; tp_alloc zero-fills the instance.
+/// `t` a ready type.
+pub unsafe fn alloc(_py: Gil<'_>, t: *mut PyTypeObject) -> *mut PyObject {
+    // SAFETY: the token proves the GIL; tp_alloc zero-fills the instance.
     unsafe {
         let alloc = (*t).tp_alloc.unwrap_or(PyType_GenericAlloc);
         alloc(t, 0)
@@ -445,15 +435,13 @@ pub unsafe fn set_names(o: *mut PyObject, names: [&CStr; 5]) {
 
 /// The Python result of a dispatch: None, or RuntimeError (`failed` is the C
 /// plugin's text; an unknown host name gets ours, B-BUG-05).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn dispatch_result(
+pub fn dispatch_result(
+    py: Gil<'_>,
     r: Result<(), crate::host::DispatchError>,
     what: &str,
     failed: &CStr,
 ) -> *mut PyObject {
-    // SAFETY: GIL held per contract.
+    // SAFETY: the token proves the GIL.
     unsafe {
         match r {
             Ok(()) => {
@@ -465,7 +453,7 @@ pub unsafe fn dispatch_result(
                 l.push_str("cannot dispatch ").push_str(what).push_str(
                     " with an empty host before collectd knows its hostname (during the config phase); set host explicitly",
                 );
-                set_error(PyExc_RuntimeError, &mut l);
+                set_error(py, PyExc_RuntimeError, &mut l);
                 core::ptr::null_mut()
             }
             Err(crate::host::DispatchError::Failed) => {
@@ -503,8 +491,8 @@ pub unsafe fn visit_each(
 /// tp_clear's body: NULLs each field, then drops the old references.
 ///
 /// # Safety
-/// GIL held; each field holds an owned reference or NULL.
-pub unsafe fn clear_each(fields: &mut [&mut *mut PyObject]) {
+/// each field holds an owned reference or NULL.
+pub unsafe fn clear_each(_py: Gil<'_>, fields: &mut [&mut *mut PyObject]) {
     for f in fields.iter_mut() {
         let old = core::mem::replace(&mut **f, core::ptr::null_mut());
         // SAFETY: per contract (NULL is fine for XDECREF).

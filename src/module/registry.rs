@@ -7,6 +7,7 @@ use crate::meta::{Meta, MetaPool, MetaValue};
 use crate::module::{notification as pynotif, signed, values as pyvalues};
 use crate::python::errors::log_exception;
 use crate::python::kwlist;
+use crate::python::Gil;
 use crate::python::{as_text, log_released, set_error, text_from_c, ArgStr, Line, Owned};
 use crate::values::{cdtime_to_double, Value};
 use core::ffi::{c_char, CStr};
@@ -31,8 +32,13 @@ unsafe impl Sync for Callback {}
 
 impl Callback {
     /// # Safety
-    /// GIL held; `callable` valid; `data` valid or NULL (omitted).
-    unsafe fn new(id: CString, callable: *mut PyObject, data: *mut PyObject) -> Box<Callback> {
+    /// `callable` valid; `data` valid or NULL (omitted).
+    unsafe fn new(
+        _py: Gil<'_>,
+        id: CString,
+        callable: *mut PyObject,
+        data: *mut PyObject,
+    ) -> Box<Callback> {
         // SAFETY: per contract.
         unsafe {
             Py_INCREF(callable);
@@ -44,13 +50,14 @@ impl Callback {
         Box::new(Callback { id, callable, data })
     }
 
-    /// New references to the callable and data (GIL held).
-    unsafe fn refs(&self) -> (Owned, Option<Owned>) {
-        // SAFETY: GIL held by the caller; both pointers are owned by self.
+    /// New references to the callable and data.
+    fn refs<'py>(&self, py: Gil<'py>) -> (Owned<'py>, Option<Owned<'py>>) {
+        // SAFETY: the token proves the GIL; `callable` (and `data`, when not NULL)
+        // are live objects this Callback holds a reference to until it drops.
         unsafe {
             (
-                Owned::borrowed(self.callable),
-                (!self.data.is_null()).then(|| Owned::borrowed(self.data)),
+                Owned::borrowed(py, self.callable),
+                (!self.data.is_null()).then(|| Owned::borrowed(py, self.data)),
             )
         }
     }
@@ -81,14 +88,14 @@ impl Drop for Callback {
     fn drop(&mut self) {
         let (c, d) = (self.callable, self.data);
         // If Python is gone the objects died with it; nothing to release.
-        with_gil(|| {
-            // SAFETY: GIL held; we own one reference to each.
+        with_gil(|py| {
+            // SAFETY: the token proves the GIL; we own one reference to each.
             unsafe {
                 Py_DECREF(c);
                 if !d.is_null() {
                     Py_DECREF(d);
                 }
-                interpreter::callback_released();
+                interpreter::callback_released(py);
             }
         });
     }
@@ -137,8 +144,8 @@ fn with_list<R>(k: ListKind, f: impl FnOnce(&mut Vec<Callback>) -> R) -> R {
 /// truncated to 511 bytes.
 ///
 /// # Safety
-/// GIL held; `callback` valid.
-unsafe fn build_name(callback: *mut PyObject, name: Option<&CStr>) -> CString {
+/// `callback` valid.
+unsafe fn build_name(py: Gil<'_>, callback: *mut PyObject, name: Option<&CStr>) -> CString {
     let mut buf: heapless::Vec<u8, 512> = heapless::Vec::new();
     let _ = buf.extend_from_slice(b"python.");
     let mut push = |b: &[u8]| {
@@ -148,10 +155,10 @@ unsafe fn build_name(callback: *mut PyObject, name: Option<&CStr>) -> CString {
     if let Some(n) = name {
         push(n.to_bytes());
     } else {
-        // SAFETY: GIL held per contract.
+        // SAFETY: the token proves the GIL.
         unsafe {
-            let m = Owned::new(PyObject_GetAttrString(callback, c"__module__".as_ptr()));
-            match m.as_ref().and_then(|m| as_text(m.as_ptr())) {
+            let m = Owned::new(py, PyObject_GetAttrString(callback, c"__module__".as_ptr()));
+            match m.as_ref().and_then(|m| as_text(py, m.as_ptr())) {
                 Some(t) => push(t),
                 None => {
                     let mut s: heapless::String<24> = heapless::String::new();
@@ -171,8 +178,9 @@ unsafe fn build_name(callback: *mut PyObject, name: Option<&CStr>) -> CString {
 /// register_read `"O|dOet"` with the interval (B-REG-11).
 ///
 /// # Safety
-/// GIL held; args/kwds from CPython.
+/// args/kwds from CPython.
 unsafe fn parse_register(
+    py: Gil<'_>,
     args: *mut PyObject,
     kwds: *mut PyObject,
     with_interval: bool,
@@ -181,7 +189,7 @@ unsafe fn parse_register(
     let mut data: *mut PyObject = core::ptr::null_mut();
     let mut name = ArgStr::none();
     let mut interval = 0f64;
-    // SAFETY: GIL held; the format string matches the output pointers exactly.
+    // SAFETY: the token proves the GIL; the format string matches the output pointers exactly.
     unsafe {
         let ok = if with_interval {
             let mut kw = kwlist([c"callback", c"interval", c"data", c"name", c""]);
@@ -219,26 +227,27 @@ unsafe fn parse_register(
             );
             return None;
         }
-        let id = build_name(callback, name.get());
-        Some((Callback::new(id, callback, data), interval))
+        let id = build_name(py, callback, name.get());
+        Some((Callback::new(py, id, callback, data), interval))
     }
 }
 
 /// register_config / register_init / register_shutdown.
 ///
 /// # Safety
-/// GIL held; CPython method arguments.
+/// CPython method arguments.
 pub unsafe fn register_list(
+    py: Gil<'_>,
     k: ListKind,
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> *mut PyObject {
-    // SAFETY: GIL held per contract.
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let Some((cb, _)) = parse_register(args, kwds, false) else {
+        let Some((cb, _)) = parse_register(py, args, kwds, false) else {
             return core::ptr::null_mut();
         };
-        let ret = text_from_c(cb.id.to_bytes());
+        let ret = text_from_c(py, cb.id.to_bytes());
         with_list(k, |l| l.push(*cb));
         ret
     }
@@ -247,14 +256,19 @@ pub unsafe fn register_list(
 /// register_read / register_write / register_log.
 ///
 /// # Safety
-/// GIL held; CPython method arguments.
-pub unsafe fn register_host(kind: Kind, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
-    // SAFETY: GIL held per contract.
+/// CPython method arguments.
+pub unsafe fn register_host(
+    py: Gil<'_>,
+    kind: Kind,
+    args: *mut PyObject,
+    kwds: *mut PyObject,
+) -> *mut PyObject {
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let Some((cb, interval)) = parse_register(args, kwds, kind == Kind::Read) else {
+        let Some((cb, interval)) = parse_register(py, args, kwds, kind == Kind::Read) else {
             return core::ptr::null_mut();
         };
-        let ret = text_from_c(cb.id.to_bytes());
+        let ret = text_from_c(py, cb.id.to_bytes());
         let id = cb.id.clone();
         // B-REG-02: a rejected duplicate read still returns the identifier.
         if let Err(cb) = host().register(kind, &id, crate::values::double_to_cdtime(interval), cb) {
@@ -265,13 +279,12 @@ pub unsafe fn register_host(kind: Kind, args: *mut PyObject, kwds: *mut PyObject
 }
 
 /// The identifier an unregister argument names (B-UNREG-02).
-///
 /// # Safety
-/// GIL held.
-unsafe fn unregister_id(arg: *mut PyObject) -> Option<CString> {
-    // SAFETY: GIL held per contract.
+/// `arg` is a valid object.
+unsafe fn unregister_id(py: Gil<'_>, arg: *mut PyObject) -> Option<CString> {
+    // SAFETY: the token proves the GIL.
     unsafe {
-        if let Some(t) = as_text(arg) {
+        if let Some(t) = as_text(py, arg) {
             return CString::new(t).ok();
         }
         PyErr_Clear();
@@ -283,11 +296,11 @@ unsafe fn unregister_id(arg: *mut PyObject) -> Option<CString> {
             );
             return None;
         }
-        Some(build_name(arg, None))
+        Some(build_name(py, arg, None))
     }
 }
 
-unsafe fn unregister_failed(word: &str, id: &CStr) -> *mut PyObject {
+unsafe fn unregister_failed(py: Gil<'_>, word: &str, id: &CStr) -> *mut PyObject {
     let mut l = Line::new();
     l.push_str("Unable to unregister ")
         .push_str(word)
@@ -295,18 +308,17 @@ unsafe fn unregister_failed(word: &str, id: &CStr) -> *mut PyObject {
         .push(id.to_bytes())
         .push_str("'.");
     // SAFETY: GIL held by the caller.
-    unsafe { set_error(PyExc_RuntimeError, &mut l) };
+    unsafe { set_error(py, PyExc_RuntimeError, &mut l) };
     core::ptr::null_mut()
 }
 
 /// unregister_config / unregister_init / unregister_shutdown (B-UNREG-03).
-///
 /// # Safety
-/// GIL held.
-pub unsafe fn unregister_list(k: ListKind, arg: *mut PyObject) -> *mut PyObject {
-    // SAFETY: GIL held per contract.
+/// `arg` is a valid object.
+pub unsafe fn unregister_list(py: Gil<'_>, k: ListKind, arg: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let Some(id) = unregister_id(arg) else {
+        let Some(id) = unregister_id(py, arg) else {
             return core::ptr::null_mut();
         };
         let found = with_list(k, |l| {
@@ -318,19 +330,18 @@ pub unsafe fn unregister_list(k: ListKind, arg: *mut PyObject) -> *mut PyObject 
                 Py_INCREF(Py_None());
                 Py_None()
             }
-            None => unregister_failed(k.word(), &id),
+            None => unregister_failed(py, k.word(), &id),
         }
     }
 }
 
 /// unregister_read / write / log / notification / flush (B-UNREG-04).
-///
 /// # Safety
-/// GIL held.
-pub unsafe fn unregister_host(kind: Kind, arg: *mut PyObject) -> *mut PyObject {
-    // SAFETY: GIL held per contract.
+/// `arg` is a valid object.
+pub unsafe fn unregister_host(py: Gil<'_>, kind: Kind, arg: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let Some(id) = unregister_id(arg) else {
+        let Some(id) = unregister_id(py, arg) else {
             return core::ptr::null_mut();
         };
         // collectd frees the callback (taking the GIL in Drop) — fine while we
@@ -339,18 +350,17 @@ pub unsafe fn unregister_host(kind: Kind, arg: *mut PyObject) -> *mut PyObject {
             Py_INCREF(Py_None());
             Py_None()
         } else {
-            unregister_failed(kind.word(), &id)
+            unregister_failed(py, kind.word(), &id)
         }
     }
 }
 
 /// Calls `callable(*args[, data])`; logs an exception with `context`.
 /// Returns false on exception.
-///
 /// # Safety
-/// GIL held.
-unsafe fn invoke(cb: &Callback, args: &[*mut PyObject], context: &[u8]) -> bool {
-    // SAFETY: GIL held per contract; all argument objects are valid.
+/// Every pointer in `args` is a valid object.
+unsafe fn invoke(py: Gil<'_>, cb: &Callback, args: &[*mut PyObject], context: &[u8]) -> bool {
+    // SAFETY: the token proves the GIL; all argument objects are valid.
     unsafe {
         let mut argv: [*mut PyObject; 4] = [core::ptr::null_mut(); 4];
         let mut n = 0;
@@ -364,7 +374,7 @@ unsafe fn invoke(cb: &Callback, args: &[*mut PyObject], context: &[u8]) -> bool 
         }
         let r = PyObject_Vectorcall(cb.callable, argv.as_ptr(), n, core::ptr::null_mut());
         if r.is_null() {
-            log_exception(context);
+            log_exception(py, context);
             false
         } else {
             Py_DECREF(r);
@@ -375,9 +385,9 @@ unsafe fn invoke(cb: &Callback, args: &[*mut PyObject], context: &[u8]) -> bool 
 
 /// B-CB-03: read callback; 1 on exception (collectd then backs off).
 pub fn call_read(cb: &Callback) -> i32 {
-    // SAFETY: GIL held inside with_gil.
-    with_gil(|| unsafe {
-        if invoke(cb, &[], b"read callback") {
+    with_gil(|py| {
+        // SAFETY: no argument objects.
+        if unsafe { invoke(py, cb, &[], b"read callback") } {
             0
         } else {
             1
@@ -390,25 +400,21 @@ pub fn call_read(cb: &Callback) -> i32 {
 pub fn call_write(cb: &Callback, vl: &dyn Received) -> i32 {
     let mut meta = MetaPool::default();
     read_meta(&|f| vl.for_each_meta(f), &mut meta);
-    with_gil(|| {
-        // SAFETY: GIL held inside with_gil.
-        unsafe {
-            let Some(v) = build_values(vl, &meta) else {
-                return;
-            };
-            invoke(cb, &[v.as_ptr()], b"write callback");
-        }
+    with_gil(|py| {
+        let Some(v) = build_values(py, vl, &meta) else {
+            return;
+        };
+        // SAFETY: `v` is a live object owned here.
+        unsafe { invoke(py, cb, &[v.as_ptr()], b"write callback") };
     });
     0
 }
 
-/// # Safety
-/// GIL held.
-unsafe fn build_values(vl: &dyn Received, meta: &MetaPool) -> Option<Owned> {
-    // SAFETY: GIL held per contract; new references are owned by `Owned`.
+fn build_values<'py>(py: Gil<'py>, vl: &dyn Received, meta: &MetaPool) -> Option<Owned<'py>> {
+    // SAFETY: the token proves the GIL; new references are owned by `Owned`.
     unsafe {
         let n = vl.len();
-        let list = Owned::new(PyList_New(n as Py_ssize_t))?;
+        let list = Owned::new(py, PyList_New(n as Py_ssize_t))?;
         for i in 0..n {
             let o = match vl.value(i) {
                 Ok(Value::Counter(x)) | Ok(Value::Absolute(x)) => PyLong_FromUnsignedLongLong(x),
@@ -417,18 +423,19 @@ unsafe fn build_values(vl: &dyn Received, meta: &MetaPool) -> Option<Owned> {
                 Err(t) => {
                     let mut l = Line::new();
                     let _ = write!(l, "cpy_write_callback: Unknown value type {t}.");
-                    log_released(crate::host::LOG_ERR, &mut l);
+                    log_released(py, crate::host::LOG_ERR, &mut l);
                     return None;
                 }
             };
             if o.is_null() {
-                log_exception(b"value building for write callback");
+                log_exception(py, b"value building for write callback");
                 return None;
             }
             PyList_SET_ITEM(list.as_ptr(), i as Py_ssize_t, o);
         }
-        let dict = meta_dict(meta)?;
+        let dict = meta_dict(py, meta)?;
         pyvalues::new_for_write(
+            py,
             [
                 vl.host(),
                 vl.plugin(),
@@ -456,26 +463,23 @@ fn read_meta(each: MetaSource<'_>, pool: &mut MetaPool) {
 
 /// Meta from collectd → a new dict of str/Signed/Unsigned/float/bool
 /// (B-META-10/11); later duplicates overwrite earlier ones.
-///
-/// # Safety
-/// GIL held.
-unsafe fn meta_dict(meta: &MetaPool) -> Option<Owned> {
-    // SAFETY: GIL held per contract.
+fn meta_dict<'py>(py: Gil<'py>, meta: &MetaPool) -> Option<Owned<'py>> {
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let dict = Owned::new(PyDict_New())?;
+        let dict = Owned::new(py, PyDict_New())?;
         for (k, v) in meta.iter() {
             let o = match v {
-                Meta::String(s) => text_from_c(s.to_cstr().to_bytes()),
-                Meta::Signed(x) => signed::new_signed(x),
-                Meta::Unsigned(x) => signed::new_unsigned(x),
+                Meta::String(s) => text_from_c(py, s.to_cstr().to_bytes()),
+                Meta::Signed(x) => signed::new_signed(py, x),
+                Meta::Unsigned(x) => signed::new_unsigned(py, x),
                 Meta::Double(x) => PyFloat_FromDouble(x),
                 Meta::Boolean(b) => PyBool_FromLong(b as _),
             };
-            if let Some(o) = Owned::new(o) {
+            if let Some(o) = Owned::new(py, o) {
                 if PyDict_SetItemString(dict.as_ptr(), k.as_ptr(), o.as_ptr()) != 0 {
                     // B-STR-06: a non-UTF-8 key falls back to a bytes key.
                     PyErr_Clear();
-                    if let Some(kb) = Owned::new(PyBytes_FromString(k.as_ptr())) {
+                    if let Some(kb) = Owned::new(py, PyBytes_FromString(k.as_ptr())) {
                         PyDict_SetItem(dict.as_ptr(), kb.as_ptr(), o.as_ptr());
                     }
                 }
@@ -490,43 +494,44 @@ unsafe fn meta_dict(meta: &MetaPool) -> Option<Owned> {
 pub fn call_notification(cb: &Callback, n: &dyn ReceivedNotification) {
     let mut staged = MetaPool::default();
     read_meta(&|f| n.for_each_meta(f), &mut staged);
-    with_gil(|| {
+    with_gil(|py| {
         // SAFETY: GIL held inside with_gil.
         unsafe {
-            let Some(meta) = meta_dict(&staged) else {
+            let Some(meta) = meta_dict(py, &staged) else {
                 PyErr_Clear();
                 return;
             };
             let Some(obj) = pynotif::new_for_callback(
+                py,
                 n.names(),
                 n.message(),
                 n.severity(),
                 cdtime_to_double(n.time()),
                 meta,
             ) else {
-                log_exception(b"notification callback");
+                log_exception(py, b"notification callback");
                 return;
             };
-            invoke(cb, &[obj.as_ptr()], b"notification callback");
+            invoke(py, cb, &[obj.as_ptr()], b"notification callback");
         }
     });
 }
 
 /// B-CB-09: flush callback `(timeout, identifier or None[, data])`.
 pub fn call_flush(cb: &Callback, timeout: i32, id: Option<&CStr>) {
-    with_gil(|| {
+    with_gil(|py| {
         // SAFETY: GIL held inside with_gil.
         unsafe {
-            let t = Owned::new(PyLong_FromLong(timeout as _));
+            let t = Owned::new(py, PyLong_FromLong(timeout as _));
             let i = match id {
-                Some(id) => Owned::new(text_from_c(id.to_bytes())),
-                None => Some(Owned::borrowed(Py_None())),
+                Some(id) => Owned::new(py, text_from_c(py, id.to_bytes())),
+                None => Some(Owned::borrowed(py, Py_None())),
             };
             let (Some(t), Some(i)) = (t, i) else {
                 PyErr_Clear();
                 return;
             };
-            invoke(cb, &[t.as_ptr(), i.as_ptr()], b"flush callback");
+            invoke(py, cb, &[t.as_ptr(), i.as_ptr()], b"flush callback");
         }
     });
 }
@@ -534,12 +539,12 @@ pub fn call_flush(cb: &Callback, timeout: i32, id: Option<&CStr>) {
 /// B-CB-07: log callback. Exceptions go to `PyErr_Print` (stderr), never to
 /// collectd's log.
 pub fn call_log(cb: &Callback, severity: i32, msg: &CStr) {
-    with_gil(|| {
+    with_gil(|py| {
         // SAFETY: GIL held inside with_gil.
         unsafe {
             let (Some(sev), Some(text)) = (
-                Owned::new(PyLong_FromLong(severity as _)),
-                Owned::new(text_from_c(msg.to_bytes())),
+                Owned::new(py, PyLong_FromLong(severity as _)),
+                Owned::new(py, text_from_c(py, msg.to_bytes())),
             ) else {
                 PyErr_Clear();
                 return;
@@ -559,10 +564,7 @@ pub fn call_log(cb: &Callback, severity: i32, msg: &CStr) {
 
 /// Newest config callback whose identifier minus `python.` equals `name`
 /// case-insensitively (B-CFG-09); new references to callable and data.
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn find_config(name: &[u8]) -> Option<(Owned, Option<Owned>)> {
+pub fn find_config<'py>(py: Gil<'py>, name: &[u8]) -> Option<(Owned<'py>, Option<Owned<'py>>)> {
     with_list(ListKind::Config, |l| {
         l.iter()
             .rev()
@@ -571,29 +573,24 @@ pub unsafe fn find_config(name: &[u8]) -> Option<(Owned, Option<Owned>)> {
                     .get(7..)
                     .is_some_and(|s| s.eq_ignore_ascii_case(name))
             })
-            // SAFETY: GIL held per contract.
-            .map(|c| unsafe { c.refs() })
+            .map(|c| c.refs(py))
     })
 }
 
 /// Runs every entry of a list, newest first, from a snapshot (callbacks may
 /// register or unregister while we iterate).
-///
-/// # Safety
-/// GIL held.
-unsafe fn run_list(k: ListKind, context: &[u8]) {
-    // SAFETY: GIL held per contract.
+fn run_list(py: Gil<'_>, k: ListKind, context: &[u8]) {
     let snapshot: Vec<(Owned, Option<Owned>)> =
-        with_list(k, |l| l.iter().rev().map(|c| unsafe { c.refs() }).collect());
+        with_list(k, |l| l.iter().rev().map(|c| c.refs(py)).collect());
     for (callable, data) in snapshot {
-        // SAFETY: GIL held per contract.
+        // SAFETY: the token proves the GIL.
         unsafe {
             let r = match &data {
                 None => PyObject_CallNoArgs(callable.as_ptr()),
                 Some(d) => PyObject_CallOneArg(callable.as_ptr(), d.as_ptr()),
             };
             if r.is_null() {
-                log_exception(context);
+                log_exception(py, context);
             } else {
                 Py_DECREF(r);
             }
@@ -603,8 +600,7 @@ unsafe fn run_list(k: ListKind, context: &[u8]) {
 
 /// B-CB-02: all init callbacks, newest first.
 pub fn run_init() {
-    // SAFETY: GIL held inside with_gil.
-    with_gil(|| unsafe { run_list(ListKind::Init, b"init callback") });
+    with_gil(|py| run_list(py, ListKind::Init, b"init callback"));
 }
 
 const REPL_BANNER: &str = "================================================================\n\
@@ -623,10 +619,10 @@ pub fn shutdown() {
         let _ = out.write_all(REPL_BANNER.as_bytes());
         let _ = out.flush();
     }
-    with_gil(|| {
+    with_gil(|py| {
         // SAFETY: GIL held inside with_gil.
         unsafe {
-            run_list(ListKind::Shutdown, b"shutdown callback");
+            run_list(py, ListKind::Shutdown, b"shutdown callback");
             PyErr_Print();
             let lists: Vec<Callback> = {
                 let mut g = LISTS.lock().unwrap_or_else(|e| e.into_inner());
@@ -636,7 +632,7 @@ pub fn shutdown() {
                 all
             };
             drop(lists);
-            interpreter::shutdown_triggered();
+            interpreter::shutdown_triggered(py);
         }
     });
 }

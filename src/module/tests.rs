@@ -198,7 +198,7 @@ collectd.register_read(rd, 10, 7.5)
 
     // A panic in an entry point unwinds to its trampoline (on every target: the
     // unit tests run under qemu too) and becomes a SystemError, logged.
-    let r = crate::python::trap::object(c"test.entry", || panic!("on purpose"));
+    let r = crate::python::trap::object(c"test.entry", |_| panic!("on purpose"));
     assert!(r.is_null());
     // SAFETY: the test thread holds the GIL; PyErr_Occurred borrows.
     unsafe {

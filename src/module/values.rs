@@ -10,6 +10,7 @@ use crate::python::args::{self, Keywords};
 use crate::python::errors::log_exception;
 use crate::python::kwlist;
 use crate::python::trap;
+use crate::python::Gil;
 use crate::python::{allow_threads, as_text_uncut, set_error, ArgStr, Line, Owned, Pending};
 use crate::values::{double_to_cdtime, DsType, DsTypes, Name, Value, ValueList, MAX_VALUES};
 use core::ffi::{c_char, c_int, CStr};
@@ -46,10 +47,10 @@ pub unsafe extern "C" fn tp_new(
     _a: *mut PyObject,
     _k: *mut PyObject,
 ) -> *mut PyObject {
-    trap::object(c"Values.tp_new", || {
+    trap::object(c"Values.tp_new", |py| {
         // SAFETY: CPython calls tp_new with the GIL held and a subtype of Values.
         unsafe {
-            let o = plugindata::alloc(t);
+            let o = plugindata::alloc(py, t);
             if o.is_null() {
                 return o;
             }
@@ -68,7 +69,7 @@ pub unsafe extern "C" fn tp_init(
     args: *mut PyObject,
     kwds: *mut PyObject,
 ) -> c_int {
-    trap::status(c"Values.tp_init", || {
+    trap::status(c"Values.tp_init", |py| {
         let mut n = NameArgs::new();
         let mut values: *mut PyObject = core::ptr::null_mut();
         let mut meta: *mut PyObject = core::ptr::null_mut();
@@ -100,7 +101,7 @@ pub unsafe extern "C" fn tp_init(
             {
                 return -1;
             }
-            if !n.type_known() {
+            if !n.type_known(py) {
                 return -1;
             }
             plugindata::store_names(o, &n);
@@ -109,12 +110,12 @@ pub unsafe extern "C" fn tp_init(
             let values = if values.is_null() {
                 PyList_New(0)
             } else {
-                Owned::borrowed(values).into_raw()
+                Owned::borrowed(py, values).into_raw()
             };
             let meta = if meta.is_null() {
                 PyDict_New()
             } else {
-                Owned::borrowed(meta).into_raw()
+                Owned::borrowed(py, meta).into_raw()
             };
             let old = core::mem::replace(&mut v.values, values);
             Py_XDECREF(old);
@@ -127,26 +128,26 @@ pub unsafe extern "C" fn tp_init(
 }
 
 pub unsafe extern "C" fn tp_repr(o: *mut PyObject) -> *mut PyObject {
-    trap::object(c"Values.tp_repr", || {
+    trap::object(c"Values.tp_repr", |py| {
         // SAFETY: GIL held (CPython slot); `o` is a Values instance.
         unsafe {
             let v = &*o.cast::<Values>();
-            let mut r = Repr::common(o);
+            let mut r = Repr::common(py, o);
             if v.interval != 0.0 {
-                r.lit(c",interval=");
-                r.repr_of(Owned::new(PyFloat_FromDouble(v.interval)));
+                r.lit(py, c",interval=");
+                r.repr_of(py, Owned::new(py, PyFloat_FromDouble(v.interval)));
             }
             if !v.values.is_null()
                 && (PyList_Check(v.values) == 0 || PySequence_Length(v.values) > 0)
             {
-                r.lit(c",values=");
-                r.repr_of(Some(Owned::borrowed(v.values)));
+                r.lit(py, c",values=");
+                r.repr_of(py, Some(Owned::borrowed(py, v.values)));
             }
             if !v.meta.is_null() && (PyDict_Check(v.meta) == 0 || PyDict_Size(v.meta) > 0) {
-                r.lit(c",meta=");
-                r.repr_of(Some(Owned::borrowed(v.meta)));
+                r.lit(py, c",meta=");
+                r.repr_of(py, Some(Owned::borrowed(py, v.meta)));
             }
-            r.lit(c")");
+            r.lit(py, c")");
             r.finish()
         }
     })
@@ -157,7 +158,7 @@ pub unsafe extern "C" fn tp_traverse(
     visit: visitproc,
     arg: *mut core::ffi::c_void,
 ) -> c_int {
-    trap::gc(c"Values.tp_traverse", || {
+    trap::gc(c"Values.tp_traverse", |_| {
         // SAFETY: GC calls this with a valid Values instance.
         unsafe {
             let v = &*o.cast::<Values>();
@@ -167,18 +168,18 @@ pub unsafe extern "C" fn tp_traverse(
 }
 
 pub unsafe extern "C" fn tp_clear(o: *mut PyObject) -> c_int {
-    trap::gc(c"Values.tp_clear", || {
-        // SAFETY: GIL held; the fields hold owned references.
+    trap::gc(c"Values.tp_clear", |py| {
+        // SAFETY: the token proves the GIL; the fields hold owned references.
         unsafe {
             let v = &mut *o.cast::<Values>();
-            plugindata::clear_each(&mut [&mut v.values, &mut v.meta]);
+            plugindata::clear_each(py, &mut [&mut v.values, &mut v.meta]);
         }
         0
     })
 }
 
 pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
-    trap::unit(c"Values.tp_dealloc", || {
+    trap::unit(c"Values.tp_dealloc", |_| {
         // SAFETY: called once by CPython at refcount zero with the GIL held.
         unsafe { plugindata::gc_dealloc(o, tp_clear) }
     })
@@ -186,11 +187,15 @@ pub unsafe extern "C" fn tp_dealloc(o: *mut PyObject) {
 
 /// Converts one element per its data-source type (B-VAL-11); on failure the
 /// Python exception is pending.
-///
 /// # Safety
-/// GIL held.
-unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value, Pending> {
-    // SAFETY: GIL held per contract; new references are owned by `Owned`.
+/// `item` is a valid object.
+unsafe fn convert(
+    py: Gil<'_>,
+    item: *mut PyObject,
+    t: i32,
+    type_name: &Name,
+) -> Result<Value, Pending> {
+    // SAFETY: the token proves the GIL; new references are owned by `Owned`.
     unsafe {
         // Exact floats and ints: what PyNumber_Float/PyNumber_Long would return
         // is the object itself (or its exact value), so read it directly.
@@ -215,11 +220,11 @@ unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value
         }
         let v = match DsType::from_raw(t) {
             Some(DsType::Gauge) => {
-                let n = Owned::new(PyNumber_Float(item)).ok_or(Pending)?;
+                let n = Owned::new(py, PyNumber_Float(item)).ok_or(Pending)?;
                 Value::Gauge(PyFloat_AsDouble(n.as_ptr()))
             }
             Some(k) => {
-                let n = Owned::new(PyNumber_Long(item)).ok_or(Pending)?;
+                let n = Owned::new(py, PyNumber_Long(item)).ok_or(Pending)?;
                 match k {
                     DsType::Derive => Value::Derive(PyLong_AsLongLong(n.as_ptr())),
                     DsType::Counter => Value::Counter(PyLong_AsUnsignedLongLong(n.as_ptr())),
@@ -230,7 +235,7 @@ unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value
                 let mut l = Line::new();
                 let _ = write!(l, "unknown data type {t} for ");
                 l.push(type_name.as_bytes());
-                set_error(PyExc_RuntimeError, &mut l);
+                set_error(py, PyExc_RuntimeError, &mut l);
                 return Err(Pending);
             }
         };
@@ -246,12 +251,12 @@ unsafe fn convert(item: *mut PyObject, t: i32, type_name: &Name) -> Result<Value
 /// reference each, held until the dispatch is over. Declare it before the value
 /// list or notification whose pool borrows from it, so that it is dropped after
 /// it, with the GIL held.
-pub struct Keep {
-    objects: heapless::Vec<Owned, { 2 * crate::meta::META_MAX_ENTRIES }>,
+pub struct Keep<'py> {
+    objects: heapless::Vec<Owned<'py>, { 2 * crate::meta::META_MAX_ENTRIES }>,
 }
 
-impl Keep {
-    pub fn new() -> Keep {
+impl<'py> Keep<'py> {
+    pub fn new(_: Gil<'py>) -> Keep<'py> {
         Keep {
             objects: heapless::Vec::new(),
         }
@@ -262,12 +267,13 @@ impl Keep {
     /// nothing staged, when there is no room left to keep them.
     ///
     /// # Safety
-    /// GIL held; `k` is the text of `key` and a string `v` that of `owner`, as
+    /// `k` is the text of `key` and a string `v` that of `owner`, as
     /// `as_text_uncut` returns it (a str's UTF-8 buffer or a bytes object's
     /// data, which CPython keeps NUL-terminated and unchanged while the object
     /// lives); `pool` is dropped before `self`.
     unsafe fn stage(
         &mut self,
+        py: Gil<'py>,
         pool: &mut crate::meta::MetaPool,
         key: *mut PyObject,
         k: &[u8],
@@ -278,13 +284,13 @@ impl Keep {
         if self.objects.capacity() - self.objects.len() < need {
             return false;
         }
-        // SAFETY: GIL held; the references taken here keep both buffers
+        // SAFETY: the token proves the GIL; the references taken here keep both buffers
         // alive and unchanged until `self` is dropped, after `pool` (contract),
         // which is what add_borrowed asks for.
         unsafe {
-            let _ = self.objects.push(Owned::borrowed(key));
+            let _ = self.objects.push(Owned::borrowed(py, key));
             if need == 2 {
-                let _ = self.objects.push(Owned::borrowed(owner));
+                let _ = self.objects.push(Owned::borrowed(py, owner));
             }
             pool.add_borrowed(k.as_ptr().cast(), v.map(|s| s.as_ptr().cast()));
         }
@@ -298,9 +304,14 @@ impl Keep {
 /// Text is borrowed from the dict's objects, which `keep` keeps alive.
 ///
 /// # Safety
-/// GIL held; `pool` is dropped before `keep`.
-pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool, keep: &mut Keep) {
-    // SAFETY: GIL held per contract.
+/// `pool` is dropped before `keep`.
+pub unsafe fn stage_meta<'py>(
+    py: Gil<'py>,
+    meta: *mut PyObject,
+    pool: &mut crate::meta::MetaPool,
+    keep: &mut Keep<'py>,
+) {
+    // SAFETY: the token proves the GIL.
     unsafe {
         if meta.is_null() || meta == Py_None() {
             return;
@@ -320,11 +331,11 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool, 
             // (Only the log line of a failed conversion can reach a Python log
             // callback; `stage_entry` is done with the entry by then, and
             // PyDict_Next stays memory-safe over a changed dict.)
-            if dict_entries(meta, |k, v| {
-                if !plain_meta_value(v) {
+            if dict_entries(py, meta, |k, v| {
+                if !plain_meta_value(py, v) {
                     return false;
                 }
-                stage_entry(k, v, pool, keep);
+                stage_entry(py, k, v, pool, keep);
                 done += 1;
                 true
             }) {
@@ -333,16 +344,16 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool, 
         }
         // A snapshot, as cpy_build_meta takes: str() of a value may run code
         // that changes the dict.
-        let Some(items) = Owned::new(PyDict_Items(meta)) else {
-            log_exception(b"building meta data");
+        let Some(items) = Owned::new(py, PyDict_Items(meta)) else {
+            log_exception(py, b"building meta data");
             return;
         };
         let n = PyList_Size(items.as_ptr());
         for i in done..n.max(0) {
             let item = PyList_GetItem(items.as_ptr(), i);
-            let key = Owned::borrowed(PyTuple_GetItem(item, 0));
-            let value = Owned::borrowed(PyTuple_GetItem(item, 1));
-            stage_entry(key.as_ptr(), value.as_ptr(), pool, keep);
+            let key = Owned::borrowed(py, PyTuple_GetItem(item, 0));
+            let value = Owned::borrowed(py, PyTuple_GetItem(item, 1));
+            stage_entry(py, key.as_ptr(), value.as_ptr(), pool, keep);
         }
     }
 }
@@ -351,14 +362,15 @@ pub unsafe fn stage_meta(meta: *mut PyObject, pool: &mut crate::meta::MetaPool, 
 /// returns true; returns whether every call did.
 ///
 /// # Safety
-/// GIL held; `d` an exact dict that `f` does not change.
+/// `d` an exact dict that `f` does not change.
 unsafe fn dict_entries(
+    _py: Gil<'_>,
     d: *mut PyObject,
     mut f: impl FnMut(*mut PyObject, *mut PyObject) -> bool,
 ) -> bool {
     let mut pos: Py_ssize_t = 0;
     let (mut k, mut v) = (core::ptr::null_mut(), core::ptr::null_mut());
-    // SAFETY: GIL held per contract; PyDict_Next yields borrowed references
+    // SAFETY: the token proves the GIL; PyDict_Next yields borrowed references
     // that stay valid while the dict is unchanged.
     while unsafe { PyDict_Next(d, &mut pos, &mut k, &mut v) } != 0 {
         if !f(k, v) {
@@ -371,9 +383,9 @@ unsafe fn dict_entries(
 /// A meta value that `stage_entry` converts without calling Python code.
 ///
 /// # Safety
-/// GIL held; `v` valid.
-unsafe fn plain_meta_value(v: *mut PyObject) -> bool {
-    // SAFETY: GIL held; type checks only.
+/// `v` valid.
+unsafe fn plain_meta_value(py: Gil<'_>, v: *mut PyObject) -> bool {
+    // SAFETY: the token proves the GIL; type checks only.
     unsafe {
         // exact types first: no subtype walk for the common values
         PyUnicode_CheckExact(v) != 0
@@ -383,24 +395,25 @@ unsafe fn plain_meta_value(v: *mut PyObject) -> bool {
             || v == Py_False()
             || PyBytes_CheckExact(v) != 0
             || PyFloat_Check(v) != 0
-            || signed::is_signed(v)
-            || signed::is_unsigned(v)
+            || signed::is_signed(py, v)
+            || signed::is_unsigned(py, v)
     }
 }
 
 /// Stages one meta entry like `cpy_build_meta` (B-META-01); problems are logged.
 ///
 /// # Safety
-/// GIL held; `key` and `value` valid for the call; `pool` dropped before `keep`.
-unsafe fn stage_entry(
+/// `key` and `value` valid for the call; `pool` dropped before `keep`.
+unsafe fn stage_entry<'py>(
+    py: Gil<'py>,
     key: *mut PyObject,
     vp: *mut PyObject,
     pool: &mut crate::meta::MetaPool,
-    keep: &mut Keep,
+    keep: &mut Keep<'py>,
 ) {
-    // SAFETY: GIL held per contract.
+    // SAFETY: the token proves the GIL.
     unsafe {
-        let Some(k) = as_text_uncut(key) else {
+        let Some(k) = as_text_uncut(py, key) else {
             PyErr_Clear();
             return;
         };
@@ -410,7 +423,7 @@ unsafe fn stage_entry(
         // below (an exact int is neither bool, float, Signed nor Unsigned, and
         // PyNumber_Long returns it unchanged), without the subtype checks.
         if PyUnicode_CheckExact(vp) != 0 {
-            staged = as_text_uncut(vp).map(Staged::String);
+            staged = as_text_uncut(py, vp).map(Staged::String);
         } else if PyLong_CheckExact(vp) != 0 {
             let x = PyLong_AsLongLong(vp);
             if PyErr_Occurred().is_null() {
@@ -428,14 +441,14 @@ unsafe fn stage_entry(
             staged = Some(Staged::Boolean(false));
         } else if PyFloat_Check(vp) != 0 {
             staged = Some(Staged::Double(PyFloat_AsDouble(vp)));
-        } else if signed::is_signed(vp) {
+        } else if signed::is_signed(py, vp) {
             let x = PyLong_AsLongLong(vp);
             staged = PyErr_Occurred().is_null().then_some(Staged::Signed(x));
-        } else if signed::is_unsigned(vp) {
+        } else if signed::is_unsigned(py, vp) {
             let x = PyLong_AsUnsignedLongLong(vp);
             staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(x));
         } else if PyNumber_Check(vp) != 0 {
-            let tmp = Owned::new(PyNumber_Long(vp));
+            let tmp = Owned::new(py, PyNumber_Long(vp));
             let tp = tmp.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
             let x = PyLong_AsLongLong(tp);
             if PyErr_Occurred().is_null() {
@@ -445,26 +458,26 @@ unsafe fn stage_entry(
                 let u = PyLong_AsUnsignedLongLong(tp);
                 staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
             }
-        } else if let Some(s) = as_text_uncut(vp) {
+        } else if let Some(s) = as_text_uncut(py, vp) {
             staged = Some(Staged::String(s));
         } else {
             PyErr_Clear();
-            holder = Owned::new(PyObject_Str(vp));
+            holder = Owned::new(py, PyObject_Str(vp));
             staged = holder
                 .as_ref()
-                .and_then(|h| as_text_uncut(h.as_ptr()))
+                .and_then(|h| as_text_uncut(py, h.as_ptr()))
                 .map(Staged::String);
         }
         if let Some(s) = staged {
             // the string's text is `vp`'s own, or that of its str()
             let owner = holder.as_ref().map_or(vp, Owned::as_ptr);
-            if !keep.stage(pool, key, k, owner, s) {
+            if !keep.stage(py, pool, key, k, owner, s) {
                 pool.add(k, s);
             }
         }
         drop(holder);
         if !PyErr_Occurred().is_null() {
-            log_exception(b"building meta data");
+            log_exception(py, b"building meta data");
         }
     }
 }
@@ -479,6 +492,7 @@ enum Op {
 /// B-VAL-10 / B-VAL-20, parsed by `PyArg_ParseTupleAndKeywords`: the slow path,
 /// for every call the fast one does not take (and its exact error messages).
 unsafe fn send_slow(
+    py: Gil<'_>,
     o: *mut PyObject,
     args: *mut PyObject,
     kwds: *mut PyObject,
@@ -573,7 +587,7 @@ unsafe fn send_slow(
             time,
             interval,
         };
-        send_parsed(o, &a, op)
+        send_parsed(py, o, &a, op)
     }
 }
 
@@ -621,15 +635,16 @@ static WRITE_KW: Keywords<10> = Keywords::new([
 /// fast path (`python::args`), or parsed again by PyArg when it declines.
 ///
 /// # Safety
-/// GIL held; `o` a Values instance; the arguments as CPython passes them.
+/// `o` a Values instance; the arguments as CPython passes them.
 unsafe fn send(
+    py: Gil<'_>,
     o: *mut PyObject,
     argv: *const *mut PyObject,
     nargs: Py_ssize_t,
     kwnames: *mut PyObject,
     op: Op,
 ) -> *mut PyObject {
-    // SAFETY: GIL held per contract; every argument pointer is borrowed from
+    // SAFETY: the token proves the GIL; every argument pointer is borrowed from
     // the call and lives until it returns.
     unsafe {
         let v = &*o.cast::<Values>();
@@ -637,37 +652,37 @@ unsafe fn send(
             let mut a = [core::ptr::null_mut(); 10];
             let (dest, rest) = if op == Op::Dispatch {
                 let mut d = [core::ptr::null_mut(); 9];
-                DISPATCH_KW.match_args(argv, nargs, kwnames, &mut d)?;
+                DISPATCH_KW.match_args(py, argv, nargs, kwnames, &mut d)?;
                 a[1..].copy_from_slice(&d);
                 (None, &a[1..])
             } else {
-                WRITE_KW.match_args(argv, nargs, kwnames, &mut a)?;
+                WRITE_KW.match_args(py, argv, nargs, kwnames, &mut a)?;
                 // `destination` is required: the slow path raises
                 if a[0].is_null() {
                     return None;
                 }
-                (Some(args::text(a[0])?), &a[1..])
+                (Some(args::text(py, a[0])?), &a[1..])
             };
             let time = match rest[6] {
                 p if p.is_null() => v.data.time,
-                p => args::double(p)?,
+                p => args::double(py, p)?,
             };
             let interval = match rest[7] {
                 p if p.is_null() => v.interval,
-                p if op == Op::Dispatch => args::double(p)?,
+                p if op == Op::Dispatch => args::double(py, p)?,
                 // B-BUG-04: the C int lands in the low 32 bits of the double
                 p => f64::from_bits(
-                    (v.interval.to_bits() & !0xFFFF_FFFF) | (args::int(p)? as u32 as u64),
+                    (v.interval.to_bits() & !0xFFFF_FFFF) | (args::int(py, p)? as u32 as u64),
                 ),
             };
             let pick = |p: *mut PyObject, dflt: *mut PyObject| if p.is_null() { dflt } else { p };
             Some(SendArgs {
                 destination: dest,
-                type_: args::opt_text(rest[0])?,
-                plugin_instance: args::opt_text(rest[2])?,
-                type_instance: args::opt_text(rest[3])?,
-                plugin: args::opt_text(rest[4])?,
-                host: args::opt_text(rest[5])?,
+                type_: args::opt_text(py, rest[0])?,
+                plugin_instance: args::opt_text(py, rest[2])?,
+                type_instance: args::opt_text(py, rest[3])?,
+                plugin: args::opt_text(py, rest[4])?,
+                host: args::opt_text(py, rest[5])?,
                 values: pick(rest[1], v.values),
                 meta: pick(rest[8], v.meta),
                 time,
@@ -675,13 +690,13 @@ unsafe fn send(
             })
         };
         if let Some(a) = fast() {
-            return send_parsed(o, &a, op);
+            return send_parsed(py, o, &a, op);
         }
-        let Some((t, d)) = args::slow_args(argv, nargs, kwnames) else {
+        let Some((t, d)) = args::slow_args(py, argv, nargs, kwnames) else {
             return core::ptr::null_mut();
         };
         let d = d.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
-        send_slow(o, t.as_ptr(), d, op)
+        send_slow(py, o, t.as_ptr(), d, op)
     }
 }
 
@@ -689,13 +704,13 @@ unsafe fn send(
 /// the value list is filled once, in place, and handed to the host.
 ///
 /// # Safety
-/// GIL held; `o` a Values instance; `a`'s objects alive for the call.
-unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObject {
-    // SAFETY: GIL held per contract.
+/// `o` a Values instance; `a`'s objects alive for the call.
+unsafe fn send_parsed(py: Gil<'_>, o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObject {
+    // SAFETY: the token proves the GIL.
     unsafe {
         let d = fields(o);
         // before `vl`: dropped after it (its meta pool borrows from `keep`)
-        let mut keep = Keep::new();
+        let mut keep = Keep::new(py);
         let mut vl = ValueList::new();
         let name = |dst: &mut Name, given: Option<&[u8]>, dflt: &Name| match given {
             Some(b) => dst.set(b),
@@ -717,7 +732,7 @@ unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObje
         }
         let mut ds = DsTypes::default();
         if !datasets::ds_types(&vl.type_, &mut ds) {
-            dataset_not_found(vl.type_.as_bytes());
+            dataset_not_found(py, vl.type_.as_bytes());
             return core::ptr::null_mut();
         }
         if values.is_null() || (PyTuple_Check(values) == 0 && PyList_Check(values) == 0) {
@@ -733,7 +748,7 @@ unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObje
             let mut l = Line::new();
             l.push_str("type ").push(vl.type_.as_bytes());
             let _ = write!(l, " needs {} values, got {}", ds.count, size);
-            set_error(PyExc_RuntimeError, &mut l);
+            set_error(py, PyExc_RuntimeError, &mut l);
             return core::ptr::null_mut();
         }
         if size > MAX_VALUES {
@@ -742,7 +757,7 @@ unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObje
             let _ = write!(l, "cannot dispatch type ");
             l.push(vl.type_.as_bytes());
             let _ = write!(l, ": {e}");
-            set_error(PyExc_ValueError, &mut l);
+            set_error(py, PyExc_ValueError, &mut l);
             return core::ptr::null_mut();
         }
         // Borrowed items of a list/tuple (PySequence_Fast semantics).
@@ -752,22 +767,22 @@ unsafe fn send_parsed(o: *mut PyObject, a: &SendArgs<'_>, op: Op) -> *mut PyObje
             (*values.cast::<PyTupleObject>()).ob_item.as_mut_ptr()
         };
         for (i, t) in ds.types.iter().enumerate() {
-            let Ok(x) = convert(*items.add(i), *t, &vl.type_) else {
+            let Ok(x) = convert(py, *items.add(i), *t, &vl.type_) else {
                 return core::ptr::null_mut();
             };
             // Cannot fail: size <= MAX_VALUES was checked above.
             let _ = vl.push(x);
         }
-        stage_meta(meta, &mut vl.meta, &mut keep);
+        stage_meta(py, meta, &mut vl.meta, &mut keep);
         vl.time = double_to_cdtime(a.time);
         vl.interval = double_to_cdtime(a.interval);
         // `write` only: PyArg's `et` and the fast path both refuse NULs
         let dest = a.destination.and_then(|b| std::ffi::CString::new(b).ok());
-        let r = allow_threads(|| match op {
+        let r = allow_threads(py, || match op {
             Op::Dispatch => host().dispatch_values(&mut vl),
             Op::Write => host().write_values(dest.as_deref().unwrap_or(c""), &mut vl),
         });
-        plugindata::dispatch_result(r, "values", c"error dispatching values, read the logs")
+        plugindata::dispatch_result(py, r, "values", c"error dispatching values, read the logs")
     }
 }
 
@@ -777,9 +792,9 @@ pub unsafe extern "C" fn dispatch(
     nargs: Py_ssize_t,
     kwnames: *mut PyObject,
 ) -> *mut PyObject {
-    trap::object(c"Values.dispatch", || {
+    trap::object(c"Values.dispatch", |py| {
         // SAFETY: CPython vectorcall method with the GIL held.
-        unsafe { send(o, args, nargs, kwnames, Op::Dispatch) }
+        unsafe { send(py, o, args, nargs, kwnames, Op::Dispatch) }
     })
 }
 
@@ -789,27 +804,25 @@ pub unsafe extern "C" fn write(
     nargs: Py_ssize_t,
     kwnames: *mut PyObject,
 ) -> *mut PyObject {
-    trap::object(c"Values.write", || {
+    trap::object(c"Values.write", |py| {
         // SAFETY: CPython vectorcall method with the GIL held.
-        unsafe { send(o, args, nargs, kwnames, Op::Write) }
+        unsafe { send(py, o, args, nargs, kwnames, Op::Write) }
     })
 }
 
 /// A fresh `collectd.Values` for a write callback (B-CB-05).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn new_for_write(
+pub fn new_for_write<'py>(
+    py: Gil<'py>,
     names: [&CStr; 5],
     time: f64,
     interval: f64,
-    values: Owned,
-    meta: Owned,
-) -> Option<Owned> {
-    // SAFETY: GIL held per contract; TYPE is the ready Values type.
+    values: Owned<'py>,
+    meta: Owned<'py>,
+) -> Option<Owned<'py>> {
+    // SAFETY: the token proves the GIL; TYPE is the ready Values type.
     unsafe {
         let t = TYPE.load(Ordering::Acquire).cast::<PyTypeObject>();
-        let o = Owned::new(tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
+        let o = Owned::new(py, tp_new(t, core::ptr::null_mut(), core::ptr::null_mut()))?;
         plugindata::set_names(o.as_ptr(), names);
         let v = &mut *o.as_ptr().cast::<Values>();
         v.data.time = time;

@@ -7,6 +7,7 @@
 //! `None`, and the caller parses the call again with `PyArg_ParseTuple*` through
 //! `slow_args`, which gives CPython's own messages and semantics. Since the fast
 //! path has no side effects, running both is never visible.
+use crate::python::Gil;
 use crate::python::Owned;
 use core::ffi::{c_char, c_int, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -28,15 +29,12 @@ impl<const N: usize> Keywords<N> {
 
     /// The interned `str` of keyword `i` (a new one is kept for the process's
     /// life); NULL if interning failed (memory), with the error cleared.
-    ///
-    /// # Safety
-    /// GIL held.
-    unsafe fn name(&self, i: usize) -> *mut PyObject {
+    fn name(&self, _py: Gil<'_>, i: usize) -> *mut PyObject {
         let p = self.interned[i].load(Ordering::Relaxed);
         if !p.is_null() {
             return p;
         }
-        // SAFETY: GIL held per contract, which also serialises the store (two
+        // SAFETY: the token proves the GIL, which also serialises the store (two
         // threads cannot both get here at once).
         unsafe {
             let s = PyUnicode_InternFromString(self.names[i].as_ptr());
@@ -53,10 +51,11 @@ impl<const N: usize> Keywords<N> {
     /// call needs the slow path.
     ///
     /// # Safety
-    /// GIL held; `args`, `nargs` and `kwnames` as CPython passes them to a
+    /// `args`, `nargs` and `kwnames` as CPython passes them to a
     /// `METH_FASTCALL | METH_KEYWORDS` function.
     pub unsafe fn match_args(
         &self,
+        py: Gil<'_>,
         args: *const *mut PyObject,
         nargs: Py_ssize_t,
         kwnames: *mut PyObject,
@@ -66,7 +65,7 @@ impl<const N: usize> Keywords<N> {
         if nargs > N {
             return None;
         }
-        // SAFETY: GIL held; CPython guarantees `nargs` positional arguments
+        // SAFETY: the token proves the GIL; CPython guarantees `nargs` positional arguments
         // followed by one per name in `kwnames` (a tuple of str, or NULL).
         unsafe {
             for (i, slot) in out.iter_mut().enumerate().take(nargs) {
@@ -78,7 +77,7 @@ impl<const N: usize> Keywords<N> {
             let nkw = PyTuple_GET_SIZE(kwnames) as usize;
             for k in 0..nkw {
                 let name = PyTuple_GET_ITEM(kwnames, k as Py_ssize_t);
-                let slot = (0..N).find(|&i| self.name(i) == name)?;
+                let slot = (0..N).find(|&i| self.name(py, i) == name)?;
                 if !out[slot].is_null() {
                     return None; // given twice: the slow path has the message
                 }
@@ -92,16 +91,17 @@ impl<const N: usize> Keywords<N> {
 /// The positional tuple and keyword dict of a vectorcall, for `PyArg_Parse*`.
 ///
 /// # Safety
-/// GIL held; the arguments as in `Keywords::match_args`.
-pub unsafe fn slow_args(
+/// the arguments as in `Keywords::match_args`.
+pub unsafe fn slow_args<'py>(
+    py: Gil<'py>,
     args: *const *mut PyObject,
     nargs: Py_ssize_t,
     kwnames: *mut PyObject,
-) -> Option<(Owned, Option<Owned>)> {
-    // SAFETY: GIL held per contract; `args` holds `nargs` + len(kwnames)
+) -> Option<(Owned<'py>, Option<Owned<'py>>)> {
+    // SAFETY: the token proves the GIL; `args` holds `nargs` + len(kwnames)
     // borrowed objects; the new references are owned by `Owned`.
     unsafe {
-        let tuple = Owned::new(PyTuple_New(nargs))?;
+        let tuple = Owned::new(py, PyTuple_New(nargs))?;
         for i in 0..nargs {
             let a = *args.add(i as usize);
             Py_INCREF(a);
@@ -110,7 +110,7 @@ pub unsafe fn slow_args(
         if kwnames.is_null() || PyTuple_GET_SIZE(kwnames) == 0 {
             return Some((tuple, None));
         }
-        let dict = Owned::new(PyDict_New())?;
+        let dict = Owned::new(py, PyDict_New())?;
         for k in 0..PyTuple_GET_SIZE(kwnames) {
             let v = *args.add((nargs + k) as usize);
             if PyDict_SetItem(dict.as_ptr(), PyTuple_GET_ITEM(kwnames, k), v) != 0 {
@@ -125,10 +125,10 @@ pub unsafe fn slow_args(
 /// without NUL; borrows `o`'s buffer. `None` for anything else, no error set.
 ///
 /// # Safety
-/// GIL held; `o` valid, kept alive while the slice is used.
-pub unsafe fn text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
+/// `o` valid, kept alive while the slice is used.
+pub unsafe fn text<'a>(_py: Gil<'_>, o: *mut PyObject) -> Option<&'a [u8]> {
     let mut len: Py_ssize_t = 0;
-    // SAFETY: GIL held; both APIs return pointers into `o`'s own storage, valid
+    // SAFETY: the token proves the GIL; both APIs return pointers into `o`'s own storage, valid
     // while `o` lives and is not mutated (str and bytes are immutable).
     let p: *const c_char = unsafe {
         if PyUnicode_CheckExact(o) != 0 {
@@ -155,13 +155,13 @@ pub unsafe fn text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
 /// path must convert it.
 ///
 /// # Safety
-/// GIL held; `o` NULL or valid, kept alive while the slice is used.
-pub unsafe fn opt_text<'a>(o: *mut PyObject) -> Option<Option<&'a [u8]>> {
+/// `o` NULL or valid, kept alive while the slice is used.
+pub unsafe fn opt_text<'a>(py: Gil<'_>, o: *mut PyObject) -> Option<Option<&'a [u8]>> {
     if o.is_null() {
         Some(None)
     } else {
-        // SAFETY: GIL held, `o` valid per contract.
-        unsafe { text(o) }.map(Some)
+        // SAFETY: the token proves the GIL; `o` valid per contract.
+        unsafe { text(py, o) }.map(Some)
     }
 }
 
@@ -170,9 +170,9 @@ pub unsafe fn opt_text<'a>(o: *mut PyObject) -> Option<Option<&'a [u8]>> {
 ///
 /// # Safety
 /// As `text`.
-pub unsafe fn c_text<'a>(o: *mut PyObject) -> Option<&'a CStr> {
+pub unsafe fn c_text<'a>(py: Gil<'_>, o: *mut PyObject) -> Option<&'a CStr> {
     // SAFETY: per contract, as in `text`.
-    let b = unsafe { text(o) }?;
+    let b = unsafe { text(py, o) }?;
     // SAFETY: `b` has no NUL (checked by `text`) and is followed by the NUL
     // CPython stores after every str's UTF-8 buffer and every bytes object.
     Some(unsafe {
@@ -184,9 +184,9 @@ pub unsafe fn c_text<'a>(o: *mut PyObject) -> Option<&'a CStr> {
 /// int too large for a double, no error set.
 ///
 /// # Safety
-/// GIL held; `o` valid.
-pub unsafe fn double(o: *mut PyObject) -> Option<f64> {
-    // SAFETY: GIL held; exact float / int are read without calling Python code.
+/// `o` valid.
+pub unsafe fn double(_py: Gil<'_>, o: *mut PyObject) -> Option<f64> {
+    // SAFETY: the token proves the GIL; exact float / int are read without calling Python code.
     unsafe {
         if PyFloat_CheckExact(o) != 0 {
             return Some(PyFloat_AS_DOUBLE(o));
@@ -206,9 +206,9 @@ pub unsafe fn double(o: *mut PyObject) -> Option<f64> {
 /// PyArg's `i` for an exact `int` in C int range; `None` otherwise, no error set.
 ///
 /// # Safety
-/// GIL held; `o` valid.
-pub unsafe fn int(o: *mut PyObject) -> Option<c_int> {
-    // SAFETY: GIL held; an exact int is read without calling Python code.
+/// `o` valid.
+pub unsafe fn int(_py: Gil<'_>, o: *mut PyObject) -> Option<c_int> {
+    // SAFETY: the token proves the GIL; an exact int is read without calling Python code.
     unsafe {
         if PyLong_CheckExact(o) == 0 {
             return None;

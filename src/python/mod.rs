@@ -6,7 +6,10 @@ pub mod args;
 pub mod errors;
 pub mod trap;
 
+pub use crate::gil::Gil;
+
 use core::ffi::{c_char, CStr};
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use pyo3_ffi::*;
 
@@ -24,23 +27,24 @@ pub struct Logged;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pending;
 
-/// A strong reference. Must only be created and dropped with the GIL held.
-pub struct Owned(NonNull<PyObject>);
+/// A strong reference, made and dropped with the GIL held: it cannot outlive the
+/// `Gil<'py>` it was made with, nor be used while `allow_threads` runs.
+pub struct Owned<'py>(NonNull<PyObject>, PhantomData<Gil<'py>>);
 
-impl Owned {
+impl<'py> Owned<'py> {
     /// Takes ownership of a new reference; `None` for NULL (error set).
-    pub fn new(p: *mut PyObject) -> Option<Owned> {
-        NonNull::new(p).map(Owned)
+    pub fn new(_: Gil<'py>, p: *mut PyObject) -> Option<Owned<'py>> {
+        NonNull::new(p).map(|p| Owned(p, PhantomData))
     }
     /// Takes a new strong reference to a borrowed, non-NULL object.
     ///
     /// # Safety
-    /// GIL held and `p` a valid object.
-    pub unsafe fn borrowed(p: *mut PyObject) -> Owned {
-        // SAFETY: caller guarantees `p` is a live object and the GIL is held.
+    /// `p` is a valid object.
+    pub unsafe fn borrowed(_: Gil<'py>, p: *mut PyObject) -> Owned<'py> {
+        // SAFETY: the token proves the GIL; `p` is a live object per the contract.
         unsafe { Py_INCREF(p) };
         // SAFETY: `p` is non-NULL per the contract.
-        Owned(unsafe { NonNull::new_unchecked(p) })
+        Owned(unsafe { NonNull::new_unchecked(p) }, PhantomData)
     }
     pub fn as_ptr(&self) -> *mut PyObject {
         self.0.as_ptr()
@@ -52,10 +56,11 @@ impl Owned {
     }
 }
 
-impl Drop for Owned {
+impl Drop for Owned<'_> {
     fn drop(&mut self) {
-        // SAFETY: an `Owned` holds one strong reference and, by the type's contract,
-        // only lives while the GIL is held.
+        // SAFETY: an `Owned` holds one strong reference, and it is dropped while
+        // the GIL is held: it lives no longer than its `Gil<'py>`, and cannot be
+        // dropped inside `allow_threads` (neither `Send` nor `Sync`).
         unsafe { Py_DECREF(self.0.as_ptr()) }
     }
 }
@@ -96,12 +101,10 @@ pub fn kwlist<const N: usize>(names: [&'static CStr; N]) -> crate::pyversion::Kw
     crate::pyversion::Kwlist::new(names)
 }
 
-/// C text → Python: UTF-8 `str`, or `bytes` if not valid UTF-8 (B-STR-05).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn text_from_c(b: &[u8]) -> *mut PyObject {
-    // SAFETY: pointer/length describe `b`; the GIL is held per the contract.
+/// C text → Python: UTF-8 `str`, or `bytes` if not valid UTF-8 (B-STR-05); a
+/// new reference, or NULL with an exception set.
+pub fn text_from_c(_: Gil<'_>, b: &[u8]) -> *mut PyObject {
+    // SAFETY: pointer/length describe `b`; the token proves the GIL.
     unsafe {
         let s = PyUnicode_DecodeUTF8(b.as_ptr().cast(), b.len() as Py_ssize_t, core::ptr::null());
         if !s.is_null() {
@@ -117,10 +120,10 @@ pub unsafe fn text_from_c(b: &[u8]) -> *mut PyObject {
 /// The slice borrows from `o`'s internal buffer.
 ///
 /// # Safety
-/// GIL held, `o` valid and kept alive while the slice is used.
-pub unsafe fn as_text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
+/// `o` valid and kept alive while the slice is used.
+pub unsafe fn as_text<'a>(py: Gil<'_>, o: *mut PyObject) -> Option<&'a [u8]> {
     // SAFETY: forwarded contract.
-    unsafe { as_text_uncut(o) }.map(crate::cstr::until_nul)
+    unsafe { as_text_uncut(py, o) }.map(crate::cstr::until_nul)
 }
 
 /// `as_text` without the cut at the first NUL, for a consumer that cuts while
@@ -128,9 +131,10 @@ pub unsafe fn as_text<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
 ///
 /// # Safety
 /// As `as_text`.
-pub unsafe fn as_text_uncut<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
+pub unsafe fn as_text_uncut<'a>(_: Gil<'_>, o: *mut PyObject) -> Option<&'a [u8]> {
     let mut len: Py_ssize_t = 0;
-    // SAFETY: GIL held; both APIs return pointers into `o`'s own storage.
+    // SAFETY: the token proves the GIL; `o` is valid (contract); both APIs
+    // return pointers into `o`'s own storage.
     let p = unsafe {
         if PyUnicode_Check(o) != 0 {
             PyUnicode_AsUTF8AndSize(o, &mut len)
@@ -150,12 +154,12 @@ pub unsafe fn as_text_uncut<'a>(o: *mut PyObject) -> Option<&'a [u8]> {
     Some(b)
 }
 
-/// Runs `f` with the GIL released (Py_BEGIN/END_ALLOW_THREADS).
-///
-/// # Safety
-/// GIL held by this thread; `f` must not touch Python.
-pub unsafe fn allow_threads<R>(f: impl FnOnce() -> R) -> R {
-    // SAFETY: the caller holds the GIL; the saved state is restored below.
+/// Runs `f` with the GIL released (Py_BEGIN/END_ALLOW_THREADS). `f` is `Send`,
+/// so it holds no `Gil` and no `Owned` (nor a reference to one): it cannot touch
+/// Python.
+pub fn allow_threads<R>(_: Gil<'_>, f: impl FnOnce() -> R + Send) -> R {
+    // SAFETY: the token proves this thread holds the GIL; the saved state is
+    // restored below, also when `f` panics.
     let st = unsafe { PyEval_SaveThread() };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     // SAFETY: `st` came from the matching PyEval_SaveThread on this thread.
@@ -207,21 +211,17 @@ impl core::fmt::Write for Line {
 }
 
 /// Logs through the host with the GIL released (B-THR-04).
-///
-/// # Safety
-/// GIL held.
-pub unsafe fn log_released(level: i32, line: &mut Line) {
+pub fn log_released(py: Gil<'_>, level: i32, line: &mut Line) {
     let msg = line.as_cstr();
-    // SAFETY: GIL held per contract; the closure only calls into collectd.
-    unsafe { allow_threads(|| crate::host::host().log(level, msg)) }
+    allow_threads(py, || crate::host::host().log(level, msg))
 }
 
 /// Sets a Python exception of type `exc` with a message built in a Line.
 ///
 /// # Safety
-/// GIL held.
-pub unsafe fn set_error(exc: *mut PyObject, line: &mut Line) {
+/// `exc` is an exception type (one of CPython's `PyExc_*`).
+pub unsafe fn set_error(_: Gil<'_>, exc: *mut PyObject, line: &mut Line) {
     let msg = line.as_cstr();
-    // SAFETY: GIL held; `msg` is NUL-terminated.
+    // SAFETY: the token proves the GIL; `exc` per contract; `msg` is NUL-terminated.
     unsafe { PyErr_SetString(exc, msg.as_ptr()) }
 }

@@ -7,44 +7,49 @@
 //! Each `extern "C"` function in a slot or method table has its body in one of
 //! these wrappers, so the wrapper is the only code between CPython and ours.
 use crate::host::LOG_ERR;
-use crate::python::{log_released, Line};
+use crate::python::{log_released, Gil, Line};
 use core::ffi::{c_int, CStr};
 use core::panic::AssertUnwindSafe;
 use pyo3_ffi::*;
 
 /// An entry point returning a new reference (NULL with an exception on error).
-pub fn object(name: &'static CStr, f: impl FnOnce() -> *mut PyObject) -> *mut PyObject {
+pub fn object(name: &'static CStr, f: impl FnOnce(Gil<'_>) -> *mut PyObject) -> *mut PyObject {
     run(name, true, f).unwrap_or(core::ptr::null_mut())
 }
 
 /// An entry point returning 0 on success and -1 with an exception on error
 /// (`tp_init`, setters).
-pub fn status(name: &'static CStr, f: impl FnOnce() -> c_int) -> c_int {
+pub fn status(name: &'static CStr, f: impl FnOnce(Gil<'_>) -> c_int) -> c_int {
     run(name, true, f).unwrap_or(-1)
 }
 
 /// `tp_traverse` and `tp_clear`, which the garbage collector (or a dealloc)
 /// calls: a panic is logged and reported as 0 ("nothing to do"). No exception is
 /// set (nobody would see it), and one that is pending stays as it was.
-pub fn gc(name: &'static CStr, f: impl FnOnce() -> c_int) -> c_int {
+pub fn gc(name: &'static CStr, f: impl FnOnce(Gil<'_>) -> c_int) -> c_int {
     run(name, false, f).unwrap_or(0)
 }
 
 /// `tp_dealloc`: nothing to return; a panic is logged and the object is leaked.
 /// A pending exception (a dealloc often runs while one propagates) is kept.
-pub fn unit(name: &'static CStr, f: impl FnOnce()) {
+pub fn unit(name: &'static CStr, f: impl FnOnce(Gil<'_>)) {
     let _ = run(name, false, f);
 }
 
-/// Runs `f`; on a panic logs it, sets SystemError if `raise`, and returns None.
-fn run<R>(name: &'static CStr, raise: bool, f: impl FnOnce() -> R) -> Option<R> {
+/// Runs `f` with the GIL token CPython's call implies; on a panic logs it, sets
+/// SystemError if `raise`, and returns None.
+fn run<R>(name: &'static CStr, raise: bool, f: impl FnOnce(Gil<'_>) -> R) -> Option<R> {
     let mut f = Some(f);
     let mut out = None;
+    // SAFETY: CPython calls every entry point these trampolines wrap (module
+    // functions, methods, slots, getters, setters) with the GIL held, and it stays
+    // held until the entry point returns, which ends the token's scope.
+    let py = unsafe { Gil::assume() };
     // One non-generic copy of the unwinding and reporting code for every entry
     // point (40 of them): the closure below is all that is generated per caller.
-    if run_dyn(name, raise, &mut || {
+    if run_dyn(py, name, raise, &mut || {
         if let Some(f) = f.take() {
-            out = Some(f());
+            out = Some(f(py));
         }
     }) {
         out
@@ -55,7 +60,7 @@ fn run<R>(name: &'static CStr, raise: bool, f: impl FnOnce() -> R) -> Option<R> 
 
 /// `run` without generics: false after a panic (reported).
 #[inline(never)]
-fn run_dyn(name: &'static CStr, raise: bool, f: &mut dyn FnMut()) -> bool {
+fn run_dyn(py: Gil<'_>, name: &'static CStr, raise: bool, f: &mut dyn FnMut()) -> bool {
     match std::panic::catch_unwind(AssertUnwindSafe(|| {
         test_probe(name);
         f()
@@ -80,7 +85,7 @@ fn run_dyn(name: &'static CStr, raise: bool, f: &mut dyn FnMut()) -> bool {
                 }
                 let mut log = Line::new();
                 log.push_str("python: ").push(l.as_cstr().to_bytes());
-                log_released(LOG_ERR, &mut log);
+                log_released(py, LOG_ERR, &mut log);
             }
             drop(payload);
             false
