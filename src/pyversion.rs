@@ -27,6 +27,16 @@ impl<const N: usize> Kwlist<N> {
         }))
     }
 
+    /// The list for `names` and the NULL after them (so `N` is `M + 1`).
+    pub fn of<const M: usize>(names: &[&'static CStr; M]) -> Kwlist<N> {
+        const { assert!(N == M + 1, "a keyword list is its names and one NULL") };
+        let mut list = [core::ptr::null_mut::<c_char>() as KwName; N];
+        for (slot, name) in list.iter_mut().zip(names) {
+            *slot = name.as_ptr() as KwName;
+        }
+        Kwlist(list)
+    }
+
     /// The list as the `keywords` argument; CPython only reads it.
     pub fn as_mut_ptr(&mut self) -> *mut KwName {
         self.0.as_mut_ptr()

@@ -5,7 +5,6 @@ use crate::module::datasets;
 use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, PluginData, Repr};
 use crate::module::values::{stage_meta, Keep};
 use crate::python::args::{self, Keywords};
-use crate::python::kwlist;
 use crate::python::trap;
 use crate::python::Gil;
 use crate::python::{allow_threads, as_text, text_from_c, ArgStr, Owned};
@@ -25,21 +24,6 @@ pub struct Notification {
 
 pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
 
-fn notification_kwlist() -> crate::pyversion::Kwlist<10> {
-    kwlist([
-        c"type",
-        c"message",
-        c"plugin_instance",
-        c"type_instance",
-        c"plugin",
-        c"host",
-        c"time",
-        c"severity",
-        c"meta",
-        c"",
-    ])
-}
-
 /// Parses `"|etetetetetetdiO"`; outputs keep their defaults when omitted.
 ///
 /// # Safety
@@ -55,7 +39,7 @@ unsafe fn parse(
     severity: &mut c_int,
     meta: &mut *mut PyObject,
 ) -> bool {
-    let mut kw = notification_kwlist();
+    let mut kw = DISPATCH_KW.kwlist::<10>();
     let enc = core::ptr::null::<c_char>();
     // SAFETY: the token proves the GIL; the format matches the output pointers exactly.
     unsafe {
@@ -233,6 +217,7 @@ pub unsafe extern "C" fn set_message(
     })
 }
 
+/// The constructor's and `dispatch`'s keywords, for both parsing paths.
 static DISPATCH_KW: Keywords<9> = Keywords::new([
     c"type",
     c"message",

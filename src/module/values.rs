@@ -8,7 +8,6 @@ use crate::module::plugindata::{self, dataset_not_found, fields, NameArgs, Plugi
 use crate::module::signed;
 use crate::python::args::{self, Keywords};
 use crate::python::errors::log_exception;
-use crate::python::kwlist;
 use crate::python::trap;
 use crate::python::Gil;
 use crate::python::{allow_threads, as_text_uncut, set_error, ArgStr, Line, Owned, Pending};
@@ -28,19 +27,6 @@ pub struct Values {
 }
 
 pub static TYPE: AtomicPtr<PyObject> = AtomicPtr::new(core::ptr::null_mut());
-
-const KW: [&CStr; 10] = [
-    c"type",
-    c"values",
-    c"plugin_instance",
-    c"type_instance",
-    c"plugin",
-    c"host",
-    c"time",
-    c"interval",
-    c"meta",
-    c"",
-];
 
 pub unsafe extern "C" fn tp_new(
     t: *mut PyTypeObject,
@@ -74,7 +60,7 @@ pub unsafe extern "C" fn tp_init(
         let mut values: *mut PyObject = core::ptr::null_mut();
         let mut meta: *mut PyObject = core::ptr::null_mut();
         let (mut time, mut interval) = (0f64, 0f64);
-        let mut kwl = kwlist(KW);
+        let mut kwl = DISPATCH_KW.kwlist::<10>();
         let enc = core::ptr::null::<c_char>();
         // SAFETY: GIL held (CPython slot); the format matches the output pointers.
         unsafe {
@@ -511,7 +497,7 @@ unsafe fn send_slow(
         let mut int_interval: c_int = (bits & 0xFFFF_FFFF) as u32 as c_int;
         let enc = core::ptr::null::<c_char>();
         let ok = if op == Op::Dispatch {
-            let mut kwl = kwlist(KW);
+            let mut kwl = DISPATCH_KW.kwlist::<10>();
             PyArg_ParseTupleAndKeywords(
                 args,
                 kwds,
@@ -533,19 +519,7 @@ unsafe fn send_slow(
                 &mut meta,
             )
         } else {
-            let mut kwl = kwlist([
-                c"destination",
-                c"type",
-                c"values",
-                c"plugin_instance",
-                c"type_instance",
-                c"plugin",
-                c"host",
-                c"time",
-                c"interval",
-                c"meta",
-                c"",
-            ]);
+            let mut kwl = WRITE_KW.kwlist::<11>();
             let r = PyArg_ParseTupleAndKeywords(
                 args,
                 kwds,
@@ -606,6 +580,7 @@ struct SendArgs<'a> {
     interval: f64,
 }
 
+/// `dispatch`'s (and the constructor's) keywords, for both parsing paths.
 static DISPATCH_KW: Keywords<9> = Keywords::new([
     c"type",
     c"values",

@@ -9,6 +9,7 @@
 //! path has no side effects, running both is never visible.
 use crate::python::Gil;
 use crate::python::Owned;
+use crate::pyversion::Kwlist;
 use core::ffi::{c_char, c_int, CStr};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use pyo3_ffi::*;
@@ -25,6 +26,12 @@ impl<const N: usize> Keywords<N> {
             names,
             interned: [const { AtomicPtr::new(core::ptr::null_mut()) }; N],
         }
+    }
+
+    /// The same names as a NULL-terminated list for `PyArg_ParseTupleAndKeywords`
+    /// (the slow path), so both paths know one list (`M` is `N + 1`).
+    pub fn kwlist<const M: usize>(&self) -> Kwlist<M> {
+        Kwlist::of(&self.names)
     }
 
     /// The interned `str` of keyword `i` (a new one is kept for the process's
