@@ -90,46 +90,6 @@ impl Drop for CMeta {
     }
 }
 
-// The head of our ValueList is collectd's value_list_t, field for field: checked
-// here, against plugin.h as bindgen translated it for this target.
-const _: () = {
-    use crate::values::head_layout as h;
-    use core::mem::{offset_of, size_of};
-    type C = ffi::value_list_t;
-    assert!(h::VALUES == offset_of!(C, values));
-    assert!(h::VALUES_LEN == offset_of!(C, values_len));
-    assert!(h::TIME == offset_of!(C, time));
-    assert!(h::INTERVAL == offset_of!(C, interval));
-    assert!(h::HOST == offset_of!(C, host));
-    assert!(h::PLUGIN == offset_of!(C, plugin));
-    assert!(h::PLUGIN_INSTANCE == offset_of!(C, plugin_instance));
-    assert!(h::TYPE == offset_of!(C, type_));
-    assert!(h::TYPE_INSTANCE == offset_of!(C, type_instance));
-    assert!(h::META == offset_of!(C, meta));
-    assert!(size_of::<C>() <= size_of::<ValueList>());
-    // value_t is one 8-byte union, as RawValue
-    assert!(size_of::<ffi::value_t>() == size_of::<crate::values::RawValue>());
-    assert!(core::mem::align_of::<ffi::value_t>() == core::mem::align_of::<u64>());
-};
-
-// The head of our Notification is collectd's notification_t, likewise.
-const _: () = {
-    use crate::values::notification_layout as h;
-    use core::mem::{offset_of, size_of};
-    type C = ffi::notification_t;
-    assert!(h::SEVERITY == offset_of!(C, severity));
-    assert!(h::TIME == offset_of!(C, time));
-    assert!(h::MESSAGE == offset_of!(C, message));
-    assert!(h::HOST == offset_of!(C, host));
-    assert!(h::PLUGIN == offset_of!(C, plugin));
-    assert!(h::PLUGIN_INSTANCE == offset_of!(C, plugin_instance));
-    assert!(h::TYPE == offset_of!(C, type_));
-    assert!(h::TYPE_INSTANCE == offset_of!(C, type_instance));
-    assert!(h::META == offset_of!(C, meta));
-    assert!(size_of::<C>() <= size_of::<Notification>());
-    assert!(crate::values::MESSAGE_LEN == ffi::NOTIF_MAX_MSG_LEN as usize);
-};
-
 /// Fills in collectd's defaults in place (empty host: the global hostname,
 /// empty plugin: `python`), builds the meta object and hands the list's head
 /// to `f` (0 = success).
@@ -198,7 +158,7 @@ impl Host for Collectd {
     }
 
     fn dispatch_values(&self, vl: &mut ValueList) -> Result<(), DispatchError> {
-        // SAFETY: `c` is a complete value list (layout checked above) whose
+        // SAFETY: `c` is a complete value list (layout checked in values.rs) whose
         // pointers (values, meta) stay valid for the call; collectd copies what
         // it keeps.
         with_c_list(vl, |c| unsafe { ffi::plugin_dispatch_values(c) })
@@ -241,8 +201,8 @@ impl Host for Collectd {
         // through it while the pool (another field) is read through it.
         let p: *mut Notification = n;
         let c = p.cast::<ffi::notification_t>();
-        // SAFETY: `c` is `n`'s head, a complete notification_t (layout checked
-        // above) with a NULL meta list; the meta add functions copy key and
+        // SAFETY: `c` is `n`'s head, a complete notification_t (layout checked in
+        // values.rs) with a NULL meta list; the meta add functions copy key and
         // value into a list they append to `c->meta` (the `meta_ptr` field,
         // which the pool borrowed here does not cover), which we free after
         // the synchronous dispatch; collectd copies what it keeps.

@@ -1,8 +1,22 @@
 //! The no-allocation core of a dispatch: a fixed-capacity value list with
 //! collectd's fixed 128-byte name fields, plus cdtime conversions. Pure Rust:
-//! testable without Python and without collectd.
+//! testable without Python and without collectd (whose headers it only uses to
+//! check, at compile time, that its C heads are collectd's structs).
 use crate::meta::MetaPool;
 use core::fmt;
+
+/// Compile-time proof that the head of one of our structs is a collectd struct,
+/// field for field, as bindgen translated plugin.h for the target being built:
+/// so a pointer to ours is a pointer to theirs.
+macro_rules! c_head {
+    ($ours:ty = $c:ty { $($f:ident => $cf:ident),+ $(,)? }) => {
+        const _: () = {
+            use core::mem::{offset_of, size_of};
+            $(assert!(offset_of!($ours, $f) == offset_of!($c, $cf));)+
+            assert!(size_of::<$c>() <= size_of::<$ours>());
+        };
+    };
+}
 
 /// collectd's `DATA_MAX_NAME_LEN` (Debian build): names hold at most 127 bytes.
 pub const NAME_LEN: usize = 128;
@@ -238,21 +252,23 @@ impl ValueList {
     }
 }
 
-/// Offsets of the C head's fields, for the host's layout check.
-pub mod head_layout {
-    use super::ValueList;
-    use core::mem::offset_of;
-    pub const VALUES: usize = offset_of!(ValueList, values_ptr);
-    pub const VALUES_LEN: usize = offset_of!(ValueList, values_len);
-    pub const TIME: usize = offset_of!(ValueList, time);
-    pub const INTERVAL: usize = offset_of!(ValueList, interval);
-    pub const HOST: usize = offset_of!(ValueList, host);
-    pub const PLUGIN: usize = offset_of!(ValueList, plugin);
-    pub const PLUGIN_INSTANCE: usize = offset_of!(ValueList, plugin_instance);
-    pub const TYPE: usize = offset_of!(ValueList, type_);
-    pub const TYPE_INSTANCE: usize = offset_of!(ValueList, type_instance);
-    pub const META: usize = offset_of!(ValueList, meta_ptr);
-}
+c_head!(ValueList = crate::ffi::value_list_t {
+    values_ptr => values,
+    values_len => values_len,
+    time => time,
+    interval => interval,
+    host => host,
+    plugin => plugin,
+    plugin_instance => plugin_instance,
+    type_ => type_,
+    type_instance => type_instance,
+    meta_ptr => meta,
+});
+// value_t is one 8-byte union, as RawValue
+const _: () = {
+    assert!(core::mem::size_of::<crate::ffi::value_t>() == core::mem::size_of::<RawValue>());
+    assert!(core::mem::align_of::<crate::ffi::value_t>() == core::mem::align_of::<u64>());
+};
 
 /// C's `(uint64_t)(d * 1073741824.0)` exactly as GCC compiles it on x86-64
 /// (B-TIME-01): negatives wrap, NaN and out-of-range map to 2^63, >= 2^64 to 0.
@@ -425,17 +441,15 @@ impl Notification {
     }
 }
 
-/// Offsets of the notification head's fields, for the host's layout check.
-pub mod notification_layout {
-    use super::Notification;
-    use core::mem::offset_of;
-    pub const SEVERITY: usize = offset_of!(Notification, severity);
-    pub const TIME: usize = offset_of!(Notification, time);
-    pub const MESSAGE: usize = offset_of!(Notification, message);
-    pub const HOST: usize = offset_of!(Notification, host);
-    pub const PLUGIN: usize = offset_of!(Notification, plugin);
-    pub const PLUGIN_INSTANCE: usize = offset_of!(Notification, plugin_instance);
-    pub const TYPE: usize = offset_of!(Notification, type_);
-    pub const TYPE_INSTANCE: usize = offset_of!(Notification, type_instance);
-    pub const META: usize = offset_of!(Notification, meta_ptr);
-}
+c_head!(Notification = crate::ffi::notification_t {
+    severity => severity,
+    time => time,
+    message => message,
+    host => host,
+    plugin => plugin,
+    plugin_instance => plugin_instance,
+    type_ => type_,
+    type_instance => type_instance,
+    meta_ptr => meta,
+});
+const _: () = assert!(MESSAGE_LEN == crate::ffi::NOTIF_MAX_MSG_LEN as usize);
