@@ -20,6 +20,8 @@ const ENTRIES: usize = 8;
 const NAME_MAX: usize = 48;
 /// Most data sources a remembered type has (5.12's types.db: 5).
 const SOURCES_MAX: usize = 8;
+const _: () = assert!(NAME_MAX <= u8::MAX as usize);
+const _: () = assert!(SOURCES_MAX <= u8::MAX as usize);
 
 #[derive(Clone, Copy)]
 struct Entry {
@@ -45,25 +47,29 @@ struct Cache {
 }
 
 impl Cache {
+    const fn new() -> Cache {
+        Cache {
+            entries: [EMPTY; ENTRIES],
+            used: 0,
+            next: 0,
+        }
+    }
+
     fn find(&self, name: &[u8]) -> Option<&Entry> {
-        self.entries[..self.used].iter().find(|e| {
-            usize::from(e.len) == name.len()
-                && e.name.first() == name.first()
-                && &e.name[..name.len()] == name
-        })
+        self.entries[..self.used]
+            .iter()
+            .find(|e| usize::from(e.len) == name.len() && &e.name[..name.len()] == name)
     }
 
     fn insert(&mut self, name: &[u8], ds: &DsTypes) {
-        let (Ok(len), Ok(count)) = (u8::try_from(name.len()), u8::try_from(ds.count)) else {
-            return;
-        };
         if name.len() > NAME_MAX || ds.count > SOURCES_MAX || ds.types.len() != ds.count {
             return;
         }
         let mut e = EMPTY;
-        e.len = len;
+        // both fit in u8: NAME_MAX and SOURCES_MAX are below 256
+        e.len = name.len() as u8;
         e.name[..name.len()].copy_from_slice(name);
-        e.count = count;
+        e.count = ds.count as u8;
         e.types[..ds.count].copy_from_slice(&ds.types);
         let slot = if self.used < ENTRIES {
             self.used += 1;
@@ -79,11 +85,7 @@ impl Cache {
 
 /// Locked only for a lookup or an insertion (no Python code, no collectd call
 /// runs while it is held), so it is never contended for long.
-static CACHE: Mutex<Cache> = Mutex::new(Cache {
-    entries: [EMPTY; ENTRIES],
-    used: 0,
-    next: 0,
-});
+static CACHE: Mutex<Cache> = Mutex::new(Cache::new());
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// From now on found types are remembered (called when the init phase starts).
@@ -151,11 +153,7 @@ mod tests {
 
     #[test]
     fn remembers_up_to_capacity_then_replaces_round_robin() {
-        let mut c = Cache {
-            entries: [EMPTY; ENTRIES],
-            used: 0,
-            next: 0,
-        };
+        let mut c = Cache::new();
         for i in 0..ENTRIES + 2 {
             c.insert(format!("t{i}").as_bytes(), &ds(&[1, 2]));
         }
@@ -168,11 +166,7 @@ mod tests {
 
     #[test]
     fn long_names_and_wide_types_are_not_remembered() {
-        let mut c = Cache {
-            entries: [EMPTY; ENTRIES],
-            used: 0,
-            next: 0,
-        };
+        let mut c = Cache::new();
         c.insert(&[b'x'; NAME_MAX + 1], &ds(&[1]));
         c.insert(b"wide", &ds(&[1; SOURCES_MAX + 1]));
         assert_eq!(c.used, 0);
