@@ -318,12 +318,11 @@ pub unsafe fn stage_meta<'py>(
             // callback; `stage_entry` is done with the entry by then, and
             // PyDict_Next stays memory-safe over a changed dict.)
             if dict_entries(py, meta, |k, v| {
-                if !plain_meta_value(py, v) {
-                    return false;
+                let staged = stage_entry(py, k, v, pool, keep, true);
+                if staged {
+                    done += 1;
                 }
-                stage_entry(py, k, v, pool, keep);
-                done += 1;
-                true
+                staged
             }) {
                 return;
             }
@@ -339,7 +338,7 @@ pub unsafe fn stage_meta<'py>(
             let item = PyList_GetItem(items.as_ptr(), i);
             let key = Owned::borrowed(py, PyTuple_GetItem(item, 0));
             let value = Owned::borrowed(py, PyTuple_GetItem(item, 1));
-            stage_entry(py, key.as_ptr(), value.as_ptr(), pool, keep);
+            stage_entry(py, key.as_ptr(), value.as_ptr(), pool, keep, false);
         }
     }
 }
@@ -366,27 +365,55 @@ unsafe fn dict_entries(
     true
 }
 
-/// A meta value that `stage_entry` converts without calling Python code.
+/// A meta value converted without calling Python code (exact str, int, float,
+/// bytes, the bools, float subclasses, Signed, Unsigned): `None` if `vp` is none
+/// of these; else the staged value, or `None` inside with the conversion's
+/// exception set. The branches 5.12 takes for them: exact types first (an exact
+/// int is neither bool, float, Signed nor Unsigned, and PyNumber_Long would
+/// return it unchanged), so the common values need no subtype check.
 ///
 /// # Safety
-/// `v` valid.
-unsafe fn plain_meta_value(py: Gil<'_>, v: *mut PyObject) -> bool {
-    // SAFETY: the token proves the GIL; type checks only.
+/// `vp` valid, kept alive while the staged text is used.
+unsafe fn plain_value<'a>(py: Gil<'_>, vp: *mut PyObject) -> Option<Option<Staged<'a>>> {
+    // SAFETY: the token proves the GIL; `vp` is valid (contract); none of the
+    // calls below runs Python code for these types.
     unsafe {
-        // exact types first: no subtype walk for the common values
-        PyUnicode_CheckExact(v) != 0
-            || PyLong_CheckExact(v) != 0
-            || PyFloat_CheckExact(v) != 0
-            || v == Py_True()
-            || v == Py_False()
-            || PyBytes_CheckExact(v) != 0
-            || PyFloat_Check(v) != 0
-            || signed::is_signed(py, v)
-            || signed::is_unsigned(py, v)
+        Some(
+            if PyUnicode_CheckExact(vp) != 0 || PyBytes_CheckExact(vp) != 0 {
+                as_text_uncut(py, vp).map(Staged::String)
+            } else if PyLong_CheckExact(vp) != 0 {
+                let x = PyLong_AsLongLong(vp);
+                if PyErr_Occurred().is_null() {
+                    Some(Staged::Signed(x))
+                } else {
+                    // 2**63 to 2**64-1: Unsigned (B-META-01)
+                    PyErr_Clear();
+                    let u = PyLong_AsUnsignedLongLong(vp);
+                    PyErr_Occurred().is_null().then_some(Staged::Unsigned(u))
+                }
+            } else if PyFloat_CheckExact(vp) != 0 {
+                Some(Staged::Double(PyFloat_AS_DOUBLE(vp)))
+            } else if vp == Py_True() || vp == Py_False() {
+                Some(Staged::Boolean(vp == Py_True()))
+            } else if PyFloat_Check(vp) != 0 {
+                Some(Staged::Double(PyFloat_AsDouble(vp)))
+            } else if signed::is_signed(py, vp) {
+                let x = PyLong_AsLongLong(vp);
+                PyErr_Occurred().is_null().then_some(Staged::Signed(x))
+            } else if signed::is_unsigned(py, vp) {
+                let x = PyLong_AsUnsignedLongLong(vp);
+                PyErr_Occurred().is_null().then_some(Staged::Unsigned(x))
+            } else {
+                return None;
+            },
+        )
     }
 }
 
 /// Stages one meta entry like `cpy_build_meta` (B-META-01); problems are logged.
+/// The key first: an entry whose key is not text is skipped, as 5.12 does. With
+/// `plain_only`, a value that needs Python code (numbers through `__index__`,
+/// `str()` of anything else) is left alone and false returned.
 ///
 /// # Safety
 /// `key` and `value` valid for the call; `pool` dropped before `keep`.
@@ -396,64 +423,42 @@ unsafe fn stage_entry<'py>(
     vp: *mut PyObject,
     pool: &mut crate::meta::MetaPool,
     keep: &mut Keep<'py>,
-) {
-    // SAFETY: the token proves the GIL.
+    plain_only: bool,
+) -> bool {
+    // SAFETY: the token proves the GIL; `key` and `vp` are valid (contract).
     unsafe {
         let Some(k) = as_text_uncut(py, key) else {
             PyErr_Clear();
-            return;
+            return true;
         };
-        let staged: Option<Staged<'_>>;
         let mut holder: Option<Owned> = None;
-        // Exact str, int and float first: the branches 5.12 takes for them
-        // below (an exact int is neither bool, float, Signed nor Unsigned, and
-        // PyNumber_Long returns it unchanged), without the subtype checks.
-        if PyUnicode_CheckExact(vp) != 0 {
-            staged = as_text_uncut(py, vp).map(Staged::String);
-        } else if PyLong_CheckExact(vp) != 0 {
-            let x = PyLong_AsLongLong(vp);
-            if PyErr_Occurred().is_null() {
-                staged = Some(Staged::Signed(x));
-            } else {
-                PyErr_Clear();
-                let u = PyLong_AsUnsignedLongLong(vp);
-                staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
+        let staged = match plain_value(py, vp) {
+            Some(s) => s,
+            None if plain_only => return false,
+            None if PyNumber_Check(vp) != 0 => {
+                let tmp = Owned::new(py, PyNumber_Long(vp));
+                let tp = tmp.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
+                let x = PyLong_AsLongLong(tp);
+                if PyErr_Occurred().is_null() {
+                    Some(Staged::Signed(x))
+                } else {
+                    PyErr_Clear();
+                    let u = PyLong_AsUnsignedLongLong(tp);
+                    PyErr_Occurred().is_null().then_some(Staged::Unsigned(u))
+                }
             }
-        } else if PyFloat_CheckExact(vp) != 0 {
-            staged = Some(Staged::Double(PyFloat_AS_DOUBLE(vp)));
-        } else if vp == Py_True() {
-            staged = Some(Staged::Boolean(true));
-        } else if vp == Py_False() {
-            staged = Some(Staged::Boolean(false));
-        } else if PyFloat_Check(vp) != 0 {
-            staged = Some(Staged::Double(PyFloat_AsDouble(vp)));
-        } else if signed::is_signed(py, vp) {
-            let x = PyLong_AsLongLong(vp);
-            staged = PyErr_Occurred().is_null().then_some(Staged::Signed(x));
-        } else if signed::is_unsigned(py, vp) {
-            let x = PyLong_AsUnsignedLongLong(vp);
-            staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(x));
-        } else if PyNumber_Check(vp) != 0 {
-            let tmp = Owned::new(py, PyNumber_Long(vp));
-            let tp = tmp.as_ref().map_or(core::ptr::null_mut(), Owned::as_ptr);
-            let x = PyLong_AsLongLong(tp);
-            if PyErr_Occurred().is_null() {
-                staged = Some(Staged::Signed(x));
-            } else {
-                PyErr_Clear();
-                let u = PyLong_AsUnsignedLongLong(tp);
-                staged = PyErr_Occurred().is_null().then_some(Staged::Unsigned(u));
-            }
-        } else if let Some(s) = as_text_uncut(py, vp) {
-            staged = Some(Staged::String(s));
-        } else {
-            PyErr_Clear();
-            holder = Owned::new(py, PyObject_Str(vp));
-            staged = holder
-                .as_ref()
-                .and_then(|h| as_text_uncut(py, h.as_ptr()))
-                .map(Staged::String);
-        }
+            None => match as_text_uncut(py, vp) {
+                Some(s) => Some(Staged::String(s)),
+                None => {
+                    PyErr_Clear();
+                    holder = Owned::new(py, PyObject_Str(vp));
+                    holder
+                        .as_ref()
+                        .and_then(|h| as_text_uncut(py, h.as_ptr()))
+                        .map(Staged::String)
+                }
+            },
+        };
         if let Some(s) = staged {
             // the string's text is `vp`'s own, or that of its str()
             let owner = holder.as_ref().map_or(vp, Owned::as_ptr);
@@ -465,6 +470,7 @@ unsafe fn stage_entry<'py>(
         if !PyErr_Occurred().is_null() {
             log_exception(py, b"building meta data");
         }
+        true
     }
 }
 
