@@ -39,8 +39,9 @@ impl<const N: usize> Default for Name<N> {
 impl<const N: usize> Name<N> {
     /// Stores `bytes`, cut at the first NUL and at `N - 1` bytes (B-STR-04).
     pub fn set(&mut self, bytes: &[u8]) {
-        let end = crate::cstr::until_nul(bytes).len().min(N - 1);
-        self.buf[..end].copy_from_slice(&bytes[..end]);
+        let kept = crate::cstr::until_nul(&bytes[..bytes.len().min(N - 1)]);
+        let end = kept.len();
+        self.buf[..end].copy_from_slice(kept);
         self.buf[end] = 0;
     }
     #[cfg(test)]
@@ -59,7 +60,7 @@ impl<const N: usize> Name<N> {
     /// The field including its terminating NUL, as collectd's `char[N]`.
     pub fn as_cstr(&self) -> &core::ffi::CStr {
         // The buffer always holds a NUL (set() writes one, default is zeroed).
-        core::ffi::CStr::from_bytes_with_nul(&self.buf[..=self.len()]).unwrap_or_default()
+        core::ffi::CStr::from_bytes_until_nul(&self.buf).unwrap_or_default()
     }
     /// Makes this name a copy of `other`, copying only the 8-byte words up to
     /// the one that holds its NUL (names are short, the fields 128 bytes).
